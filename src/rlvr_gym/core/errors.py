@@ -1,0 +1,68 @@
+"""The exceptions rlvr-gym raises, one tree so callers can catch what they can act on.
+
+    RlvrError
+    ├── ConfigurationError        the caller asked for something that cannot work; fix the call
+    │   ├── UnknownEnvironmentError   no environment registered under that id
+    │   └── TaskFileError             a task or response file is malformed (names file, row, field)
+    ├── InfrastructureError       the machinery failed, not the policy: drop the sample, do not punish it
+    │   └── WorkerCrashed             an isolated worker process died mid-check
+    └── VerifierTimeout           a check exceeded its hard time limit (verifiers turn this into a
+                                  wrong verdict with reason "timeout": pathological answers are the
+                                  policy's doing)
+
+Bad *model output* never raises: verifiers return a `Verdict` with score 0 and a reason.
+"""
+
+from __future__ import annotations
+
+
+class RlvrError(Exception):
+    """Base class of every error rlvr-gym raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigurationError(RlvrError, ValueError):
+    """The caller's configuration or arguments cannot work; the message says what to change."""
+
+    exit_code = 2
+
+
+class UnknownEnvironmentError(ConfigurationError, KeyError):
+    """No environment is registered under the requested id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class TaskFileError(ConfigurationError):
+    """A task, dataset or response file is malformed; says which file, row and field."""
+
+    def __init__(
+        self, message: str, *, path: str | None = None, row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.path = path
+        self.row = row
+        self.field = field
+
+
+class InfrastructureError(RlvrError):
+    """The verifier's machinery failed (a worker died, a sandbox vanished): not the policy's fault."""
+
+
+class WorkerCrashed(InfrastructureError):
+    """An isolated worker process died while it held a check (killed, out of memory, crashed)."""
+
+
+class VerifierTimeout(RlvrError, TimeoutError):
+    """A check ran past its hard time limit and its worker was killed."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from rlvr_gym.core.errors import VerifierTimeout, WorkerCrashed
+from rlvr_gym.core.isolation import RemoteError, WorkerPool
+
+
+@pytest.fixture(scope="module")
+def pool() -> WorkerPool:
+    with WorkerPool(max_workers=2) as workers:
+        workers.warm_up()
+        yield workers  # type: ignore[misc]
+
+
+def test_call_returns_the_function_result(pool: WorkerPool) -> None:
+    assert pool.call("math", "factorial", 6, timeout_s=2) == 720
+
+
+def test_a_call_past_its_limit_raises_within_the_limit(pool: WorkerPool) -> None:
+    started = time.monotonic()
+    with pytest.raises(VerifierTimeout):
+        pool.call("time", "sleep", 30, timeout_s=0.3)
+    assert time.monotonic() - started < 0.3 + 0.5
+
+
+def test_the_limit_holds_from_a_thread(pool: WorkerPool) -> None:
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            pool.call("time", "sleep", 30, timeout_s=0.3)
+        except VerifierTimeout:
+            outcome["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(5)
+    assert float(outcome["elapsed"]) < 0.8  # type: ignore[arg-type]
+
+
+def test_the_pool_recovers_after_a_timeout(pool: WorkerPool) -> None:
+    with pytest.raises(VerifierTimeout):
+        pool.call("time", "sleep", 30, timeout_s=0.2)
+    assert pool.call("operator", "add", 2, 3, timeout_s=30) == 5
+
+
+def test_an_exception_inside_comes_back_by_name(pool: WorkerPool) -> None:
+    with pytest.raises(RemoteError) as caught:
+        pool.call("math", "sqrt", -1, timeout_s=2)
+    assert caught.value.kind == "ValueError"
+    assert pool.call("math", "sqrt", 4, timeout_s=2) == 2
+
+
+def test_a_memory_blow_up_is_contained() -> None:
+    with WorkerPool(max_workers=1, memory_bytes=512 * 1024**2) as small:
+        with pytest.raises(RemoteError) as caught:
+            small.call("operator", "mul", b"x", 2 * 1024**3, timeout_s=10)
+        assert caught.value.kind == "MemoryError"
+        assert small.call("operator", "add", 1, 1, timeout_s=30) == 2
+
+
+def test_a_worker_killed_from_outside_is_a_crash_not_a_timeout() -> None:
+    with WorkerPool(max_workers=1) as single:
+        single.warm_up()
+        worker = single._idle.get()
+        single._idle.put(worker)
+        worker.process.kill()
+        worker.process.wait()
+        with pytest.raises(WorkerCrashed):
+            single.call("operator", "add", 1, 1, timeout_s=2)
+        assert single.call("operator", "add", 1, 1, timeout_s=30) == 2
+
+
+def test_close_leaves_no_worker_process() -> None:
+    single = WorkerPool(max_workers=2)
+    single.warm_up()
+    processes = [w.process for w in list(single._all)]
+    assert processes
+    single.close()
+    assert all(p.poll() is not None for p in processes)
