@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -69,8 +74,8 @@ def test_a_worker_killed_from_outside_is_a_crash_not_a_timeout() -> None:
         single.warm_up()
         worker = single._idle.get()
         single._idle.put(worker)
-        worker.process.kill()
-        worker.process.wait()
+        os.kill(worker.pid, signal.SIGKILL)
+        wait_until_gone(worker.pid)
         with pytest.raises(WorkerCrashed):
             single.call("operator", "add", 1, 1, timeout_s=2)
         assert single.call("operator", "add", 1, 1, timeout_s=30) == 2
@@ -79,7 +84,51 @@ def test_a_worker_killed_from_outside_is_a_crash_not_a_timeout() -> None:
 def test_close_leaves_no_worker_process() -> None:
     single = WorkerPool(max_workers=2)
     single.warm_up()
-    processes = [w.process for w in list(single._all)]
-    assert processes
+    pids = [w.pid for w in list(single._all)]
+    assert single._zygote is not None
+    pids.append(single._zygote.process.pid)
     single.close()
-    assert all(p.poll() is not None for p in processes)
+    assert all(wait_until_gone(pid) for pid in pids)
+
+
+def test_consecutive_timeouts_never_leave_the_next_call_waiting(pool: WorkerPool) -> None:
+    for _ in range(4):
+        with pytest.raises(VerifierTimeout):
+            pool.call("time", "sleep", 30, timeout_s=0.1)
+        started = time.monotonic()
+        assert pool.call("operator", "add", 1, 2, timeout_s=5) == 3
+        assert time.monotonic() - started < 0.5
+
+
+def test_a_killed_parent_leaves_no_worker_behind(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, time\n"
+        "from rlvr_gym.core.isolation import WorkerPool\n"
+        "pool = WorkerPool(max_workers=2)\n"
+        "pool.warm_up()\n"
+        "pids = [w.pid for w in pool._all] + [pool._zygote.process.pid]\n"
+        "print(' '.join(map(str, pids)), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(pids) == 3
+    parent.kill()
+    parent.wait()
+    assert all(wait_until_gone(pid) for pid in pids)
+
+
+def wait_until_gone(pid: int, timeout_s: float = 10.0) -> bool:
+    """True once no process has `pid` (zombies count as gone)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().split(") ", 1)[1].startswith("Z"):
+                    return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.02)
+    return False

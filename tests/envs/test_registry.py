@@ -130,3 +130,22 @@ def test_a_malformed_data_file_names_the_row_and_field(tmp_path: Path) -> None:
     data.write_text('{"prompt": "What is 6 * 7?", "answer": "42"}\n{"prompt": "x", "answer": ""}\n')
     with pytest.raises(rlvr_gym.TaskFileError, match=r"bad.jsonl, row 2, field 'answer'"):
         rlvr_gym.register_file("rlvr/Bad-v0", data)
+
+
+def test_the_builtin_catalogue_lists_every_generator() -> None:
+    from rlvr_gym.tasks.builtin import MATH_GENERATORS
+    from rlvr_gym.tasks.generators import GENERATORS
+
+    expected = {n: (g.env_name, g.description) for n, g in GENERATORS.items()}
+    missing = {n: v for n, v in expected.items() if MATH_GENERATORS.get(n) != v}
+    assert not missing, f"add to rlvr_gym/tasks/builtin.py MATH_GENERATORS: {missing}"
+    assert set(MATH_GENERATORS) == set(GENERATORS)
+
+
+def test_importing_rlvr_gym_does_not_import_sympy() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, rlvr_gym; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

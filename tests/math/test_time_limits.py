@@ -70,18 +70,20 @@ def test_pathological_answers_return_within_the_limit_from_threads(
 
 
 def test_a_timed_out_check_is_wrong_with_reason_timeout(verifier: MathVerifier) -> None:
-    check = verifier.check_answer("2", "\\boxed{2^{2^{2^{2^{2^{2^{2}}}}}} - 2^{2^{2^{2^{2^{2^{2}}}}}} + 2}")
-    assert not check.correct
-    assert check.reason in {"timeout", "resource_limit", "wrong_answer", "correct"}
+    hurried = MathVerifier(timeout_s=0.002, pool=verifier.pool)
+    check = hurried.check_answer("\\sin^2(x) + \\cos^2(x) + \\tan(x)^2",
+                                 "\\boxed{\\sec(x)^2}")
+    assert (check.correct, check.reason) == (False, "timeout")
+    assert check.infra_error is None
 
 
-MATHY = st.text(
-    alphabet=st.sampled_from(list("0123456789+-*/^()[]{}.,=<>!|x\\ ") + [
+MATHY = st.lists(
+    st.sampled_from(list("0123456789+-*/^()[]{}.,=<>!|x\\ ") + [
         "\\frac", "\\sqrt", "\\cdot", "^{", "\\pi", "e", "i", "\\infty", "\\cup", "\\{",
         "\\}", "\\left(", "\\right)", "\\text{", "%", "\\boxed{",
     ]),
-    max_size=120,
-)
+    max_size=60,
+).map("".join)
 
 
 @pytest.mark.slow

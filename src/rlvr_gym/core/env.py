@@ -127,7 +127,8 @@ class RlvrEnv(gymnasium.Env[str, str]):
         return {
             "task": self.task.to_dict(),
             "reward": reward,
-            "verdict": verdict.to_dict(),
+            # no timing here: gymnasium's checker requires equal info for equal seeds and actions
+            "verdict": verdict.to_dict(timing=False),
             "infra_error": verdict.infra_error is not None,
             "step": len(self.history) if self.mode == "steps" else 1,
         }

@@ -1,10 +1,12 @@
 """Hard time limits that work from any thread: checks run in worker processes that can be killed.
 
 `signal.alarm` only works in the main thread and cannot interrupt C code, so a check that must
-finish within a limit runs in a separate process (`python -m rlvr_gym.core._worker_main`). On
-timeout the worker is killed with SIGKILL and a fresh one is started in the background, so the
-caller gets `VerifierTimeout` within the limit plus a few milliseconds. Workers are plain
-subprocesses (not `multiprocessing`), so user scripts need no ``if __name__ == "__main__"`` guard.
+finish within a limit runs in a separate worker process. On timeout the worker is killed with
+SIGKILL and the caller gets `VerifierTimeout` within the limit plus a few milliseconds. A
+replacement is forked from a warm zygote (`rlvr_gym.core._worker_main`, modules already
+imported) in milliseconds, so a stream of pathological inputs never leaves the pool cold. The
+zygote is a plain subprocess (not `multiprocessing`), so user scripts need no
+``if __name__ == "__main__"`` guard.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 import pickle
 import queue
 import select
+import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -38,25 +42,76 @@ class RemoteError(Exception):
         self.message = message
 
 
-class _Worker:
-    """One worker process and its pipes; used by one caller at a time."""
+class _Zygote:
+    """A warm process (modules imported) that forks workers on request in milliseconds."""
 
     def __init__(self, preload: Sequence[str], memory_bytes: int) -> None:
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "rlvr_gym.core._worker_main", str(memory_bytes), *preload],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            [sys.executable, "-m", "rlvr_gym.core._worker_main", str(child_end.fileno()),
+             str(memory_bytes), *preload],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
-            close_fds=True,
+            pass_fds=(child_end.fileno(),),
             start_new_session=True,
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._stdin = self.process.stdin
-        self._fd = self.process.stdout.fileno()
+        child_end.close()
+        self._control = parent_end
+        self._lock = threading.Lock()
+        self._control.settimeout(_STARTUP_TIMEOUT_S)
+        try:
+            ready = self._control.recv(1)
+        except OSError:
+            ready = b""
+        if ready != b"R":
+            self.kill()
+            raise WorkerCrashed("the worker zygote failed to start (check the preload modules)")
+
+    def fork(self) -> tuple[int, int, int]:
+        """A new worker: ``(pid, fd to write calls to, fd to read answers from)``."""
+        call_read, call_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        try:
+            with self._lock:
+                socket.send_fds(self._control, [b"F"], [call_read, answer_write])
+                reply = self._control.recv(4)
+        except OSError as exc:
+            for fd in (call_write, answer_read):
+                os.close(fd)
+            raise WorkerCrashed(f"the worker zygote is gone: {exc}") from exc
+        finally:
+            os.close(call_read)
+            os.close(answer_write)
+        if len(reply) != 4 or struct.unpack(">i", reply)[0] <= 0:
+            os.close(call_write)
+            os.close(answer_read)
+            raise WorkerCrashed("the worker zygote could not fork a worker")
+        return struct.unpack(">i", reply)[0], call_write, answer_read
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """Stop the zygote; it kills every worker it forked on its way out."""
+        self._control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Worker:
+    """One forked worker and its pipes; used by one caller at a time."""
+
+    def __init__(self, zygote: _Zygote) -> None:
+        self.pid, self._write_fd, self._fd = zygote.fork()
         self._buffer = b""
+        self._dead = False
         status = self._read_frame(time.monotonic() + _STARTUP_TIMEOUT_S)
         if not (isinstance(status, tuple) and status and status[0] == "ready"):
             self.kill()
@@ -72,9 +127,7 @@ class _Worker:
                 raise VerifierTimeout("time limit reached")
             chunk = os.read(self._fd, 1 << 16)
             if not chunk:
-                raise WorkerCrashed(
-                    f"worker process {self.process.pid} exited (status {self.process.poll()})"
-                )
+                raise WorkerCrashed(f"worker process {self.pid} exited")
             self._buffer += chunk
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
@@ -86,39 +139,43 @@ class _Worker:
     def call(self, module: str, function: str, args: tuple[Any, ...], timeout_s: float) -> Any:
         deadline = time.monotonic() + timeout_s
         data = pickle.dumps((module, function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        frame = struct.pack(">I", len(data)) + data
         try:
-            self._stdin.write(struct.pack(">I", len(data)) + data)
-            self._stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            raise WorkerCrashed(f"worker process {self.process.pid} is gone: {exc}") from exc
+            while frame:
+                written = os.write(self._write_fd, frame)
+                frame = frame[written:]
+        except OSError as exc:
+            raise WorkerCrashed(f"worker process {self.pid} is gone: {exc}") from exc
         answer = self._read_frame(deadline)
         if answer[0] == "ok":
             return answer[1]
         raise RemoteError(answer[1], answer[2])
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self._dead:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and reap it."""
-        try:
-            os.killpg(self.process.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.kill()
-        except ProcessLookupError:
-            pass
-        for stream in (self.process.stdin, self.process.stdout):
+        """Kill the worker's whole process group and close its pipes."""
+        if self._dead:
+            return
+        self._dead = True
+        for target in (lambda: os.killpg(self.pid, signal.SIGKILL),
+                       lambda: os.kill(self.pid, signal.SIGKILL)):
             try:
-                if stream is not None:
-                    stream.close()
+                target()
+            except (ProcessLookupError, PermissionError):
+                pass
+        for fd in (self._write_fd, self._fd):
+            try:
+                os.close(fd)
             except OSError:
                 pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 class WorkerPool:
@@ -145,10 +202,16 @@ class WorkerPool:
         self._started = 0
         self._all: weakref.WeakSet[_Worker] = weakref.WeakSet()
         self._closed = False
+        self._zygote: _Zygote | None = None
+        self._zygote_lock = threading.Lock()
         _POOLS.add(self)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.preload, self.memory_bytes)
+        with self._zygote_lock:
+            if self._zygote is None or not self._zygote.alive():
+                self._zygote = _Zygote(self.preload, self.memory_bytes)
+            zygote = self._zygote
+        worker = _Worker(zygote)
         self._all.add(worker)
         return worker
 
@@ -220,10 +283,14 @@ class WorkerPool:
             self._idle.put(worker)
 
     def close(self) -> None:
-        """Kill every worker; the pool cannot be used afterwards."""
+        """Kill every worker and the zygote; the pool cannot be used afterwards."""
         self._closed = True
         for worker in list(self._all):
             worker.kill()
+        with self._zygote_lock:
+            if self._zygote is not None:
+                self._zygote.kill()
+                self._zygote = None
         self._started = 0
 
     def __enter__(self) -> WorkerPool:

@@ -91,8 +91,9 @@ class Verdict:
                 return step.index
         return None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, timing: bool = True) -> dict[str, Any]:
+        """Plain JSON-ready data; ``timing=False`` leaves out `elapsed_s` (for deterministic info)."""
+        data = {
             "outcome": self.outcome,
             "process": self.process,
             "steps": [s.to_dict() for s in self.steps],
@@ -102,8 +103,10 @@ class Verdict:
             "feedback": self.feedback,
             "details": _thaw(self.details),
             "infra_error": self.infra_error,
-            "elapsed_s": self.elapsed_s,
         }
+        if timing:
+            data["elapsed_s"] = self.elapsed_s
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Verdict:

@@ -1,4 +1,9 @@
-"""The built-in task ids, registered through the ``rlvr_gym.tasks`` entry point like any plugin."""
+"""The built-in task ids, registered through the ``rlvr_gym.tasks`` entry point like any plugin.
+
+The generator catalogue is written out here rather than read from `GENERATORS`, because reading
+it imports every generator and sympy (half a second) at ``import rlvr_gym``; a test keeps the
+two in step, so a new generator that is missing here fails the suite with the line to add.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,38 @@ from rlvr_gym.core.registry import RegisterFn
 
 MATH_ENV = "rlvr_gym.envs.math:make_math_env"
 
+# generator name -> (env name, description)
+MATH_GENERATORS: dict[str, tuple[str, str]] = {
+    "arithmetic": (
+        "MathArithmetic", "Evaluate an integer expression with +, -, * and parentheses."),
+    "calculus": (
+        "MathCalculus", "Derivatives and exact definite integrals of elementary functions."),
+    "fractions": (
+        "MathFractions", "Add, subtract, multiply and divide fractions; lowest terms."),
+    "linear_equations": (
+        "MathLinear", "Solve a linear equation a x + b = c x + d for the unknown."),
+    "linear_systems": (
+        "MathLinearSystem", "Solve a 2x2 or 3x3 linear system with a unique solution."),
+    "number_theory": (
+        "MathNumberTheory", "gcd, lcm, modular exponentiation and modular inverses."),
+    "polynomials": (
+        "MathPolynomial", "Expand a product of linear factors or factor a polynomial."),
+    "quadratics": ("MathQuadratic", "Find the real roots of a quadratic equation."),
+    "word_problems": (
+        "MathWordProblems", "Multi-step arithmetic word problems with integer answers."),
+}
+
 
 def register_all(register: RegisterFn) -> None:
     """Register one single-turn and one step-mode id per math generator, a mix and a file task."""
-    from rlvr_gym.tasks.generators import GENERATORS
-
-    for name, generator in sorted(GENERATORS.items()):
-        register(f"rlvr/{generator.env_name}-v0", MATH_ENV, family=generator.family,
-                 description=generator.description, generator=name)
-        register(f"rlvr/{generator.env_name}Steps-v0", MATH_ENV, family=generator.family,
-                 description=f"{generator.description} (one reasoning step per action)",
+    for name, (env_name, description) in MATH_GENERATORS.items():
+        register(f"rlvr/{env_name}-v0", MATH_ENV, family="math",
+                 description=description, generator=name)
+        register(f"rlvr/{env_name}Steps-v0", MATH_ENV, family="math",
+                 description=f"{description} One reasoning step per action.",
                  generator=name, mode="steps")
     register("rlvr/Math-v0", MATH_ENV, family="math",
-             description="a mix of every math generator (the default of `rlvr eval`)")
+             description="A mix of every math generator (the default of `rlvr eval`).")
     register("rlvr/MathFile-v0", MATH_ENV, family="math", dataset="sample",
-             description="math problems from a local JSONL/Parquet file (dataset=PATH); "
-             "defaults to a small bundled sample")
+             description="Math problems from a local JSONL/Parquet file (dataset=PATH); "
+             "defaults to a small bundled sample.")

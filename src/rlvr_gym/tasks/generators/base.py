@@ -87,13 +87,13 @@ ConfigT = TypeVar("ConfigT", bound=GeneratorConfig)
 
 @dataclass(frozen=True)
 class GeneratedProblem:
-    """What a generator's `build` returns: the prompt body, the exact answer and the worked steps."""
+    """What a generator's `build` returns: prompt body, exact answer, worked steps, metadata."""
 
     question: str
     answer: str
     steps: tuple[str, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
-    """JSON-ready facts about the problem (coefficients, the function, ...) for checkers and tests."""
+    """JSON-ready facts (coefficients, the function) for checkers; merged into Task.metadata."""
 
 
 class MathGenerator(ABC, Generic[ConfigT]):

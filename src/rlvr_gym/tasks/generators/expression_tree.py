@@ -61,7 +61,7 @@ def _precedence(expr: Expression) -> int:
 def render(
     expr: Expression, number: Callable[[Fraction], str] = latex_number, *, leading: bool = True
 ) -> str:
-    """LaTeX with the fewest parentheses that keep the tree's meaning.
+    """LaTeX of the tree, parenthesised where its shape differs from left-to-right precedence.
 
     Negative numbers are parenthesised except at the very start, so ``3 - (-2)`` never
     reads as ``3 - -2``.
@@ -71,9 +71,9 @@ def render(
         return text if leading or expr.value >= 0 else f"({text})"
     prec = _PRECEDENCE[expr.op]
     left_parens = _precedence(expr.left) < prec
-    right_prec = _precedence(expr.right)
-    associative = isinstance(expr.right, BinOp) and expr.right.op == expr.op and expr.op in "+*"
-    right_parens = right_prec < prec or (right_prec == prec and not associative)
+    # A right operand of equal precedence keeps its parentheses even when they could go
+    # (``a + (b + c)``), so the reduction order the steps follow is visible in the text.
+    right_parens = _precedence(expr.right) <= prec
     left = render(expr.left, number, leading=leading or left_parens)
     right = render(expr.right, number, leading=right_parens)
     if left_parens:
@@ -121,14 +121,14 @@ def _flat(leaves: Sequence[Fraction], ops: Sequence[str]) -> Expression:
     """The tree of ``l0 o0 l1 o1 l2 ...`` read with the usual precedence, left to right."""
     terms: list[Expression] = [Leaf(leaves[0])]
     joins: list[str] = []
-    for op, value in zip(ops, leaves[1:]):
+    for op, value in zip(ops, leaves[1:], strict=True):
         if _PRECEDENCE[op] == 2:
             terms[-1] = BinOp(op, terms[-1], Leaf(value))
         else:
             joins.append(op)
             terms.append(Leaf(value))
     tree = terms[0]
-    for op, term in zip(joins, terms[1:]):
+    for op, term in zip(joins, terms[1:], strict=True):
         tree = BinOp(op, tree, term)
     return tree
 
@@ -137,7 +137,10 @@ def _valid(expr: Expression, allow_negative: bool, max_abs: int) -> bool:
     """Whether every intermediate value is defined and within the bounds."""
     if isinstance(expr, Leaf):
         return True
-    if not (_valid(expr.left, allow_negative, max_abs) and _valid(expr.right, allow_negative, max_abs)):
+    children_valid = _valid(expr.left, allow_negative, max_abs) and _valid(
+        expr.right, allow_negative, max_abs
+    )
+    if not children_valid:
         return False
     try:
         value = evaluate(expr)

@@ -1,0 +1,207 @@
+"""The ``rlvr`` command: ``eval`` a policy, ``score`` a file of responses, list and add ``tasks``.
+
+Our errors (`rlvr_gym.RlvrError`) print one ``error: ...`` line on stderr and exit with their
+``exit_code`` (2 for configuration mistakes, 1 for infrastructure failures); argparse usage
+errors exit 2; an interrupted run exits 130 and resumes when rerun. See docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from rlvr_gym.core.errors import ConfigurationError, RlvrError
+
+DEFAULT_ENV_ID = "rlvr/Math-v0"
+DEFAULT_POLICY = "reference"
+DEFAULT_TASKS = 20
+DEFAULT_SAMPLES = 4
+DEFAULT_OUT = "rlvr-eval.jsonl"
+
+
+def _parse_env_kwargs(items: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` pairs; a value is read as JSON when it parses (``4``, ``true``,
+    ``{"level": 2}``) and as text otherwise (``mode=steps``)."""
+    kwargs: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(
+                f"--env-kwarg {item!r} must look like key=value (e.g. --env-kwarg mode=steps)"
+            )
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        kwargs[key.strip()] = value
+    return kwargs
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from rlvr_gym.evaluation.policies import load_policy
+    from rlvr_gym.evaluation.runner import evaluate
+
+    policy = load_policy(
+        args.policy, base_url=args.base_url, api_key=args.api_key,
+        temperature=args.temperature, max_tokens=args.max_tokens,
+    )
+    progress: bool | Literal["always"] = "always" if args.progress else not args.no_progress
+    summary = evaluate(
+        args.env_id, policy, n=args.n, samples=args.samples, out=args.out, seed=args.seed,
+        env_kwargs=_parse_env_kwargs(args.env_kwarg),
+        progress=progress,
+    )
+    print(summary.format())
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from rlvr_gym.scoring import score_file
+
+    summary = score_file(
+        args.file, args.out, workers=args.workers, timeout_s=args.timeout,
+        process=args.process, progress=not args.no_progress,
+    )
+    print(f"wrote {summary.count} scored rows to {args.out}")
+    print(summary.line())
+    return 0
+
+
+def _cmd_tasks_list(args: argparse.Namespace) -> int:
+    from rlvr_gym.core.registry import _read_file_registry, registered_ids, spec
+
+    ids = registered_ids()
+    rows = [(i, spec(i).family, spec(i).description) for i in ids]
+    for id, item in sorted(_read_file_registry().items()):
+        if id not in ids:
+            rows.append((id, str(item.get("family", "math")),
+                         f"missing file {item.get('path')} (rlvr tasks remove {id})"))
+    width = max(len(r[0]) for r in rows) if rows else 0
+    for id, family, description in rows:
+        print(f"{id:<{width}}  {family:<5}  {description}".rstrip())
+    return 0
+
+
+def _cmd_tasks_add(args: argparse.Namespace) -> int:
+    from rlvr_gym.core.registry import register_file
+
+    found = register_file(
+        args.id, args.file, family="math", format=args.format, persist=True,
+        description=args.description or "",
+    )
+    print(f"registered {found.id}: {found.description}")
+    print(f"try: rlvr eval {found.id} --policy reference -n 5")
+    return 0
+
+
+def _cmd_tasks_remove(args: argparse.Namespace) -> int:
+    from rlvr_gym.core.registry import unregister_file
+
+    unregister_file(args.id)
+    print(f"removed {args.id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``rlvr`` and its subcommands."""
+    from rlvr_gym import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="rlvr", description="Verifiable problems as RL environments: evaluate and score.",
+    )
+    parser.add_argument("--version", action="version", version=f"rlvr-gym {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ev = commands.add_parser(
+        "eval", help="run a policy on an environment's tasks; pass@k and mean rewards",
+        description="Run a policy on tasks 0..n-1 of an environment and report pass@k. With "
+        "no arguments: the reference policy on rlvr/Math-v0 (a self-test, no model server).",
+    )
+    ev.add_argument("env_id", nargs="?", default=DEFAULT_ENV_ID, metavar="ENV_ID",
+                    help=f"environment id (default {DEFAULT_ENV_ID})")
+    ev.add_argument("--policy", default=DEFAULT_POLICY, metavar="SPEC",
+                    help="reference | file:PATH | openai:MODEL | python:MODULE:FUNCTION "
+                    f"(default {DEFAULT_POLICY})")
+    ev.add_argument("-n", type=int, default=DEFAULT_TASKS, metavar="N",
+                    help=f"number of tasks (default {DEFAULT_TASKS})")
+    ev.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, metavar="K",
+                    help=f"responses per task (default {DEFAULT_SAMPLES})")
+    ev.add_argument("--out", default=DEFAULT_OUT, metavar="FILE",
+                    help=f"JSONL results file, resumed when rerun (default {DEFAULT_OUT})")
+    ev.add_argument("--seed", type=int, default=0, help="task i is reset(seed=SEED+i)")
+    ev.add_argument("--base-url", help="openai: server URL, e.g. http://localhost:8000/v1")
+    ev.add_argument("--api-key", help="openai: API key (default $OPENAI_API_KEY)")
+    ev.add_argument("--temperature", type=float, help="openai: sampling temperature")
+    ev.add_argument("--max-tokens", type=int, help="openai: maximum tokens per response")
+    ev.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment option, repeatable (e.g. mode=steps, difficulty=2)")
+    shown = ev.add_mutually_exclusive_group()
+    shown.add_argument("--no-progress", action="store_true", help="no progress bar")
+    shown.add_argument("--progress", action="store_true",
+                       help="show the progress bar even when stderr is not a terminal")
+    ev.set_defaults(handler=_cmd_eval)
+
+    sc = commands.add_parser(
+        "score", help="score a JSONL file of (answer, response) rows",
+        description="Score rows with family, answer and response; writes the rows plus "
+        "score, reward and verdict. The last line printed is the summary as JSON.",
+    )
+    sc.add_argument("file", metavar="FILE", help="JSONL input rows")
+    sc.add_argument("--out", required=True, metavar="OUT", help="JSONL output (resumable)")
+    sc.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="parallel checks (default: the number of CPUs)")
+    sc.add_argument("--timeout", type=float, default=3.0, metavar="S",
+                    help="hard limit of each check in seconds (default 3)")
+    sc.add_argument("--process", action="store_true",
+                    help="also score the worked steps (slower)")
+    sc.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sc.set_defaults(handler=_cmd_score)
+
+    tk = commands.add_parser("tasks", help="list, add or remove task ids",
+                             description="With no subcommand: list every id.")
+    tk.set_defaults(handler=_cmd_tasks_list)
+    tasks = tk.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND")
+    tasks.add_parser("list", help="list every id with its family and description") \
+        .set_defaults(handler=_cmd_tasks_list)
+    add = tasks.add_parser("add", help="make a JSONL/Parquet file of problems a task id")
+    add.add_argument("file", metavar="FILE")
+    add.add_argument("--id", required=True, help="the new id, e.g. rlvr/MyProblems-v0")
+    add.add_argument("--format", default="auto", choices=["auto", "gsm8k", "math", "plain"],
+                     help="row format (default: detected from the columns)")
+    add.add_argument("--description", help="one line shown by `rlvr tasks`")
+    add.set_defaults(handler=_cmd_tasks_add)
+    remove = tasks.add_parser("remove", help="forget a task id added with `rlvr tasks add`")
+    remove.add_argument("id", metavar="ID")
+    remove.set_defaults(handler=_cmd_tasks_remove)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``rlvr`` with `argv` (default: the command line); returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.handler(args)
+        return code
+    except RlvrError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:  # a path that cannot be read or written: the user's to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
