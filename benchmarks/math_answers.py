@@ -52,7 +52,9 @@ def rlvr_checker() -> Callable[[str, str], bool]:
     return check
 
 
-def run(check: Callable[[str, str], bool], pairs: list[dict[str, object]]) -> tuple[list[bool], float]:
+def run(
+    check: Callable[[str, str], bool], pairs: list[dict[str, object]]
+) -> tuple[list[bool], float]:
     verdicts = []
     started = time.perf_counter()
     for pair in pairs:
@@ -84,7 +86,7 @@ def main() -> None:
     print(f"{'checker':<12} {'accuracy':>9} {'checks/s (cold)':>16} {'checks/s (warm)':>16}")
     rates = {}
     for name in checkers:
-        right = sum(v == label for v, label in zip(verdicts[name], labels))
+        right = sum(v == label for v, label in zip(verdicts[name], labels, strict=False))
         cold = len(pairs) / timings[name][0]
         warm = len(pairs) / statistics.median(timings[name][1:] or timings[name])
         rates[name] = (cold, warm)

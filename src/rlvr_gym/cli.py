@@ -71,11 +71,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_tasks_list(args: argparse.Namespace) -> int:
-    from rlvr_gym.core.registry import _read_file_registry, registered_ids, spec
+    from rlvr_gym.core.registry import registered_ids, remembered_files, spec
 
     ids = registered_ids()
     rows = [(i, spec(i).family, spec(i).description) for i in ids]
-    for id, item in sorted(_read_file_registry().items()):
+    for id, item in sorted(remembered_files().items()):
         if id not in ids:
             rows.append((id, str(item.get("family", "math")),
                          f"missing file {item.get('path')} (rlvr tasks remove {id})"))

@@ -29,8 +29,6 @@ from rlvr_gym.evaluation.progress import ProgressBar
 from rlvr_gym.evaluation.results import ResultsFile, sidecar_path
 
 RESULTS_KIND = "rlvr-score/1"
-_MATH_WORKER_MODULE = "rlvr_gym.verifiers.math.worker_calls"
-
 
 class RowError(ValueError):
     """An input row lacks what its family's scorer needs; the message names the field."""
@@ -62,10 +60,9 @@ class MathRowScorer:
     """Scores math rows (``answer``, ``response``) with one shared `MathVerifier`."""
 
     def __init__(self, options: ScoreOptions) -> None:
-        from rlvr_gym.core.isolation import WorkerPool
-        from rlvr_gym.verifiers.math.verifier import MathVerifier
+        from rlvr_gym.verifiers.math.verifier import MathVerifier, math_worker_pool
 
-        self.pool = WorkerPool([_MATH_WORKER_MODULE], max_workers=options.workers)
+        self.pool = math_worker_pool(options.workers)
         self.verifier = MathVerifier(
             timeout_s=options.timeout_s, process=options.process, pool=self.pool
         )

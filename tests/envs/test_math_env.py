@@ -44,7 +44,9 @@ def test_wrong_answer_scores_zero(env) -> None:  # type: ignore[no-untyped-def]
     assert info["verdict"]["reason"] == "wrong_answer"
 
 
-@pytest.mark.parametrize("response", ["", "no idea", "\\boxed{", "}}}{{{", "\x00\xff", "a" * 100_000])
+@pytest.mark.parametrize(
+    "response", ["", "no idea", "\\boxed{", "}}}{{{", "\x00\xff", "a" * 100_000]
+)
 def test_malformed_responses_score_zero_with_a_reason(env, response: str) -> None:  # type: ignore[no-untyped-def]
     env.reset(seed=2)
     _, reward, terminated, _, info = env.step(response)

@@ -111,7 +111,7 @@ def test_a_data_file_becomes_a_task_with_no_code(
                     '{"prompt": "What is 2 + 2?", "answer": "4"}\n')
     rlvr_gym.register_file("rlvr/MyQuiz-v0", data, persist=True)
     env = gymnasium.make("rlvr/MyQuiz-v0")
-    prompt, info = env.reset(seed=0)
+    _prompt, info = env.reset(seed=0)
     answer = info["task"]["reference"]["answer"]
     _, reward, terminated, _, _ = env.step(f"The answer is $\\boxed{{{answer}}}$.")
     assert reward == 1.0 and terminated

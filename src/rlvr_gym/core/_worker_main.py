@@ -11,6 +11,7 @@ first frame is ``("ready", pid)``; calls are ``(module, function, args)``, answe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
@@ -105,10 +106,8 @@ def zygote(control: socket.socket) -> None:
         children.add(pid)
         control.sendall(struct.pack(">i", pid))
     for child in children:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _alive(pid: int) -> bool:

@@ -33,7 +33,7 @@ class RlvrEnv(gymnasium.Env[str, str]):
     - ``info["infra_error"]`` is True when the machinery failed: drop the sample.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi"]}
+    metadata: dict[str, Any] = {"render_modes": ["ansi"]}  # noqa: RUF012 (gymnasium API)
 
     def __init__(
         self,
@@ -133,7 +133,7 @@ class RlvrEnv(gymnasium.Env[str, str]):
             "step": len(self.history) if self.mode == "steps" else 1,
         }
 
-    def render(self) -> str | None:  # type: ignore[override]
+    def render(self) -> str | None:
         if self.render_mode == "ansi":
             return "\n\n".join(self._transcript)
         return None

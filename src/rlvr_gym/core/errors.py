@@ -4,7 +4,7 @@
     ├── ConfigurationError        the caller asked for something that cannot work; fix the call
     │   ├── UnknownEnvironmentError   no environment registered under that id
     │   └── TaskFileError             a task or response file is malformed (names file, row, field)
-    ├── InfrastructureError       the machinery failed, not the policy: drop the sample, do not punish it
+    ├── InfrastructureError       the machinery failed, not the policy: drop the sample
     │   └── WorkerCrashed             an isolated worker process died mid-check
     └── VerifierTimeout           a check exceeded its hard time limit (verifiers turn this into a
                                   wrong verdict with reason "timeout": pathological answers are the
@@ -57,7 +57,7 @@ class TaskFileError(ConfigurationError):
 
 
 class InfrastructureError(RlvrError):
-    """The verifier's machinery failed (a worker died, a sandbox vanished): not the policy's fault."""
+    """The verifier's machinery failed (a worker died, a sandbox vanished), not the policy."""
 
 
 class WorkerCrashed(InfrastructureError):

@@ -12,6 +12,7 @@ zygote is a plain subprocess (not `multiprocessing`), so user scripts need no
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pickle
 import queue
@@ -165,17 +166,12 @@ class _Worker:
         if self._dead:
             return
         self._dead = True
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL),
-                       lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                target()
-            except (ProcessLookupError, PermissionError):
-                pass
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(self.pid, signal.SIGKILL)
         for fd in (self._write_fd, self._fd):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class WorkerPool:
@@ -205,6 +201,10 @@ class WorkerPool:
         self._zygote: _Zygote | None = None
         self._zygote_lock = threading.Lock()
         _POOLS.add(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _spawn(self) -> _Worker:
         with self._zygote_lock:

@@ -33,7 +33,7 @@ class RegisterFn(Protocol):
     def __call__(
         self, id: str, entry_point: str | Callable[..., Any], *, family: str = ...,
         description: str = ..., **kwargs: Any,
-    ) -> None: ...
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,11 @@ def unregister_file(id: str) -> None:
     _file_registry_path().write_text(json.dumps(store, indent=2, sort_keys=True), "utf-8")
     _SPECS.pop(full, None)
     gymnasium.registry.pop(full, None)
+
+
+def remembered_files() -> dict[str, dict[str, Any]]:
+    """The data-file tasks remembered by ``rlvr tasks add``: id -> path, family, format."""
+    return {k: dict(v) for k, v in _read_file_registry().items() if isinstance(v, dict)}
 
 
 def _read_file_registry() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any, Union
 from rlvr_gym.core.errors import ConfigurationError
 
 ChatMessage = Mapping[str, str]
-Prompt = Union[str, tuple[ChatMessage, ...]]
+Prompt = Union[str, tuple[ChatMessage, ...]]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 _FAMILIES = ("math", "code", "lean")
 

@@ -92,7 +92,7 @@ class Verdict:
         return None
 
     def to_dict(self, *, timing: bool = True) -> dict[str, Any]:
-        """Plain JSON-ready data; ``timing=False`` leaves out `elapsed_s` (for deterministic info)."""
+        """Plain JSON-ready data; ``timing=False`` leaves out `elapsed_s` (deterministic info)."""
         data = {
             "outcome": self.outcome,
             "process": self.process,

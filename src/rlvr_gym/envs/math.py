@@ -1,4 +1,4 @@
-"""Math environments: a generator, a mix of generators, or a data file, checked by `MathVerifier`."""
+"""Math environments: a generator, a mix of generators or a data file, checked by MathVerifier."""
 
 from __future__ import annotations
 

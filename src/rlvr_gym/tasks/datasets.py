@@ -60,8 +60,7 @@ def _read_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise TaskFileError(f"cannot read Parquet: {exc}", path=str(path)) from exc
-    for number, row in enumerate(table.to_pylist(), start=1):
-        yield number, row
+    yield from enumerate(table.to_pylist(), start=1)
 
 
 def detect_format(row: Mapping[str, Any]) -> str:
@@ -173,7 +172,9 @@ def _plain_task(path: Path, number: int, row: Mapping[str, Any]) -> Task:
 _BUILDERS = {"gsm8k": _gsm8k_task, "math": _math_task, "plain": _plain_task}
 
 
-def load_math_tasks(path: str | Path, *, format: str = "auto", limit: int | None = None) -> list[Task]:
+def load_math_tasks(
+    path: str | Path, *, format: str = "auto", limit: int | None = None
+) -> list[Task]:
     """Load a local JSONL or Parquet file of math problems into Tasks (see module docstring)."""
     if format not in FORMATS:
         raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r}")

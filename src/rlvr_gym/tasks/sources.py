@@ -32,7 +32,7 @@ class GeneratorSource:
         self, rng: np.random.Generator, difficulty: int | Mapping[str, Any] | None = None
     ) -> Task:
         seed = int(rng.integers(_SEED_SPACE))
-        return self.generator.generate(seed, difficulty)  # type: ignore[no-any-return]
+        return self.generator.generate(seed, difficulty)
 
     def __len__(self) -> int:
         return _SEED_SPACE
@@ -64,7 +64,7 @@ class MixedGeneratorSource:
 
 
 class TaskListSource:
-    """A fixed list of tasks (a loaded dataset); the rng picks one, `difficulty` filters by level."""
+    """A fixed list of tasks (a loaded dataset); the rng picks one, a level filters them."""
 
     def __init__(self, tasks: Sequence[Task], family: str | None = None) -> None:
         if not tasks:

@@ -7,8 +7,9 @@ from outside), is deterministic, and never raises on bad model output. The rules
   1e-9, so `0.5` = 1/2 but `0.333` ≠ 1/3 and `3.14` ≠ π (`0.3333333333` = 1/3 does pass).
 * `50\\%` equals 50 and 0.5 (as in Math-Verify); two percentages compare as written.
   `30^\\circ` equals 30 and π/6.
-* Expressions: equal if they agree at six fixed sample points (real values of both signs, 30
-  significant digits); sympy's `simplify` decides only when too few points can be evaluated.
+* Expressions: equal if they agree at four fixed sample points (real values of both signs,
+  exact rationals where possible, else 30 significant digits); sympy's `simplify` decides only
+  when fewer than three of the six candidate points can be evaluated.
 * `x = 3` equals `3` (an equation solved for a variable stands for its value); two equations are
   equal when one is a nonzero multiple of the other (`y = 2x + 1` vs `2x - y + 1 = 0`) or, in one
   variable, when they have the same solutions.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, TypeAlias
 
 import mpmath
 import sympy
@@ -47,7 +48,6 @@ from rlvr_gym.verifiers.math.structures import (
     ValueList,
     as_real_set,
     drop_markers,
-    relation_solution_set,
     relation_variable,
 )
 
@@ -58,7 +58,9 @@ DECIMAL: Final = 1e-9  # relative difference allowed when either answer is writt
 _SAMPLED: Final = 1e-18  # evaluation at sample points loses a few of its 30 digits
 _DIGITS: Final = 30
 _SAMPLE_TRIALS: Final = 6
-_MIN_AGREEING: Final = 3
+_MIN_AGREEING: Final = 3  # fewer points evaluate (poles, ∞): let simplify decide
+_ENOUGH_AGREEING: Final = 4
+_MAX_SUBSTITUTED_POWER: Final = 64
 _rng = random.Random(20240601)
 # Fixed points, both signs, away from 0 and ±1 where distinct expressions often coincide.
 _SAMPLE_VALUES: Final = tuple(
@@ -100,7 +102,7 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
         kind = _equal(ref.node, ans.node, tolerance)
     except (MemoryError, RecursionError):
         raise
-    except Exception as exc:  # noqa: BLE001 - sympy raises anything on odd input; a verdict must come back
+    except Exception as exc:  # sympy raises anything on odd input; a verdict must come back
         return False, f"comparison failed: {type(exc).__name__}"
     return (True, kind) if kind else (False, "mismatch")
 
@@ -155,7 +157,7 @@ def _equal(a: Node, b: Node, tol: float) -> str | None:
 
 
 def _ordered_equal(a: Sequence[Node], b: Sequence[Node], tol: float) -> bool:
-    return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b))
+    return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
 
 
 def _unordered_equal(a: Sequence[Node], b: Sequence[Node], tol: float) -> bool:
@@ -180,7 +182,7 @@ def scalars_equal(a: sympy.Expr, b: sympy.Expr, tol: float = EXACT) -> bool:
         for m in marks
     ]
     for values in itertools.product(*readings):
-        substitution = dict(zip(marks, values))
+        substitution = dict(zip(marks, values, strict=True))
         if _exprs_equal(a.xreplace(substitution), b.xreplace(substitution), tol):
             return True
     return False
@@ -200,28 +202,66 @@ def _exprs_equal(a: sympy.Expr, b: sympy.Expr, tol: float) -> bool:
 
 def _constants_equal(a: sympy.Expr, b: sympy.Expr, tol: float) -> bool:
     if a.is_Rational and b.is_Rational:
-        return tol > EXACT and bool(abs(a - b) <= tol * max(abs(a), abs(b)))
+        return _rationals_close(a, b, tol)
+    if tol == EXACT and (a - b).is_Rational:
+        # Cancels what evaluation cannot resolve: `10^{10^{10}}` against `10^{10^{10}} + 1`.
+        return bool(a - b == 0)
     va, vb = _evaluate(a), _evaluate(b)
     if va is None or vb is None:
         return bool(sympy.simplify(a - b) == 0)
     return _close(va, vb, tol)
 
 
+def _rationals_close(a: sympy.Rational, b: sympy.Rational, tol: float) -> bool:
+    return a == b or (tol > EXACT and bool(abs(a - b) <= tol * max(abs(a), abs(b))))
+
+
 def _sampled_equal(
     a: sympy.Expr, b: sympy.Expr, symbols: Sequence[sympy.Symbol], tol: float
 ) -> bool:
     """Agreement at fixed sample points; `simplify` only if too few points evaluate."""
+    exact = _small_powers(a) and _small_powers(b)
     agreeing = 0
     for point in _sample_points(symbols):
-        va, vb = _evaluate(a, point), _evaluate(b, point)
+        va, vb = _sample(a, point, exact), _sample(b, point, exact)
         if va is None or vb is None:
             continue
-        if not _close(va, vb, max(tol, _SAMPLED)):
+        if not _agree(va, vb, max(tol, _SAMPLED)):
             return False
         agreeing += 1
+        if agreeing == _ENOUGH_AGREEING:
+            return True
     if agreeing >= _MIN_AGREEING:
         return True
     return bool(sympy.simplify(a - b) == 0)
+
+
+Sample: TypeAlias = "sympy.Rational | mpmath.mpc"
+
+
+def _sample(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr], exact: bool) -> Sample | None:
+    """`expr` at `point`: an exact rational when substitution gives one, else 30 digits.
+
+    Exact substitution (for polynomials and rational functions, five times faster than evalf)
+    is used only when no large power forbids it.
+    """
+    if not exact:
+        return _evaluate(expr, point)
+    value = expr.xreplace(point)
+    return value if value.is_Rational else _evaluate(value)
+
+
+def _agree(a: Sample, b: Sample, tol: float) -> bool:
+    if isinstance(a, sympy.Rational) and isinstance(b, sympy.Rational):
+        return _rationals_close(a, b, tol)
+    return _close(_as_mpc(a), _as_mpc(b), tol)
+
+
+def _as_mpc(value: Sample) -> mpmath.mpc:
+    if isinstance(value, mpmath.mpc):
+        return value
+    with mpmath.workdps(_DIGITS + 10):
+        return mpmath.mpc(mpmath.mpmathify(value))
 
 
 def _sample_points(symbols: Sequence[sympy.Symbol]) -> list[dict[sympy.Symbol, sympy.Expr]]:
@@ -237,13 +277,18 @@ def _evaluate(
 ) -> mpmath.mpc | None:
     """`expr` (at `point`) as a finite 30-digit complex number, or None if it is not one."""
     value = expr.evalf(_DIGITS, subs=point) if point else expr.evalf(_DIGITS)
-    real, imag = value.as_real_imag()
-    if not (real.is_Number and imag.is_Number) or real.is_infinite or imag.is_infinite:
-        return None
-    if real is sympy.nan or imag is sympy.nan:
-        return None
     with mpmath.workdps(_DIGITS + 10):
-        return mpmath.mpc(mpmath.mpf(real), mpmath.mpf(imag))
+        try:
+            number = mpmath.mpc(mpmath.mpmathify(value))
+        except (TypeError, ValueError):  # a symbol, ∞ or nan is left: no finite value here
+            return None
+        return number if mpmath.isfinite(number) else None
+
+
+def _small_powers(expr: sympy.Expr) -> bool:
+    """No integer power above `_MAX_SUBSTITUTED_POWER`: `x^{10^9}` at x = 1.23 has 10⁸ digits."""
+    return all(not (p.exp.is_Integer and abs(p.exp) > _MAX_SUBSTITUTED_POWER)
+               for p in expr.atoms(sympy.Pow))
 
 
 def _close(a: mpmath.mpc, b: mpmath.mpc, tol: float) -> bool:
@@ -295,14 +340,18 @@ def _equations_equal(a: Relation, b: Relation, tol: float) -> bool:
     symbols = sorted(da.free_symbols | db.free_symbols, key=str)
     if not symbols or da.free_symbols != db.free_symbols:
         return False
-    ratios: list[mpmath.mpc] = []
+    exact = _small_powers(da) and _small_powers(db)
+    ratios: list[Sample] = []
     for point in _sample_points(symbols):
-        va, vb = _evaluate(da, point), _evaluate(db, point)
+        va, vb = _sample(da, point, exact), _sample(db, point, exact)
         if va is None or vb is None or abs(vb) < 1e-20 or abs(va) < 1e-20:
             continue
-        with mpmath.workdps(_DIGITS + 10):
+        if isinstance(va, sympy.Rational) and isinstance(vb, sympy.Rational):
             ratios.append(va / vb)
-    if len(ratios) >= _MIN_AGREEING and all(_close(r, ratios[0], _SAMPLED) for r in ratios):
+        else:
+            with mpmath.workdps(_DIGITS + 10):
+                ratios.append(_as_mpc(va) / _as_mpc(vb))
+    if len(ratios) >= _MIN_AGREEING and all(_agree(r, ratios[0], _SAMPLED) for r in ratios):
         return True
     sa, sb = _solutions(a), _solutions(b)
     if sa is None or sb is None:
@@ -334,7 +383,7 @@ def _real_sets_equal(a: Node, b: Node, tol: float) -> str | None:
     pieces_a, pieces_b = _pieces(sa), _pieces(sb)
     if pieces_a is None or pieces_b is None or len(pieces_a) != len(pieces_b):
         return None
-    for pa, pb in zip(pieces_a, pieces_b):
+    for pa, pb in zip(pieces_a, pieces_b, strict=True):
         if type(pa) is not type(pb):
             return None
         if isinstance(pa, sympy.Interval):
@@ -391,7 +440,7 @@ def _matrix_equal(a: Node, b: Node, tol: float) -> str | None:
     if isinstance(a, Matrix) and isinstance(b, Matrix):
         if [len(r) for r in a.rows] != [len(r) for r in b.rows]:
             return None
-        pairs = zip(itertools.chain(*a.rows), itertools.chain(*b.rows))
+        pairs = zip(itertools.chain(*a.rows), itertools.chain(*b.rows), strict=True)
         return "matrix" if all(scalars_equal(x, y, tol) for x, y in pairs) else None
     matrix, other = (a, b) if isinstance(a, Matrix) else (b, a)
     assert isinstance(matrix, Matrix)

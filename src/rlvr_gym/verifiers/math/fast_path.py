@@ -66,9 +66,9 @@ def normalise(text: str) -> str:
     for i, c in enumerate(s):
         if c.isspace():
             before, after = out[-1:] or [""], s[i + 1:i + 2]
-            if (before[0].isalnum() and after.isalnum()) or before[0] == ",":
-                if out[-1] != " ":
-                    out.append(" ")
+            meaningful = (before[0].isalnum() and after.isalnum()) or before[0] == ","
+            if meaningful and out[-1] != " ":
+                out.append(" ")
             continue
         out.append(c)
     result = "".join(out).strip()

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Final, Union
+from typing import Final, TypeAlias
 
+import mpmath
 import sympy
+from mpmath.libmp import prec_to_dps
 
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.verifiers.math.latex_tokens import (
@@ -52,6 +54,7 @@ from rlvr_gym.verifiers.math.structures import (
     as_real_set,
     expand_plus_minus,
     interval,
+    real_union,
 )
 
 __all__ = ["LatexSyntaxError", "ParsedAnswer", "parse_answer", "parse_expression"]
@@ -61,7 +64,7 @@ _MAX_EXPONENT: Final = 10_000
 _MAX_FACTORIAL: Final = 2_000
 _MAX_DECIMAL_EXPONENT: Final = 1_000
 
-Part = Union[sympy.Expr, Node]
+Part: TypeAlias = "sympy.Expr | Node"
 _STRUCTURES: Final = (Bracketed, SetOf, ValueList, RealSet, Matrix, Text, Relation, Scalar)
 
 _UNARY: Final = {
@@ -82,6 +85,31 @@ _MATRIX_ENVS: Final = frozenset({"pmatrix", "bmatrix", "Bmatrix", "matrix", "sma
                                  "array", "vmatrix"})
 _CLOSE: Final = {"(": ")", "[": "]", "{": "}", "lset": "rset", "langle": "rangle",
                  "|": "|", "lfloor": "rfloor", "lceil": "rceil"}
+
+
+class HugePower(sympy.Function):  # type: ignore[misc]  # sympy is untyped
+    """`base^exponent` with an integer exponent too large to write out: opaque to arithmetic
+    (sympy would expand `10^{10^{10}} + 1`), evaluated only numerically."""
+
+    @classmethod
+    def eval(cls, base: sympy.Expr, exponent: sympy.Expr) -> None:
+        return None
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        base, exponent = self.args
+        return sympy.Pow(base, exponent, evaluate=False).evalf(prec_to_dps(prec))
+
+
+class HugeFactorial(sympy.Function):  # type: ignore[misc]  # sympy is untyped
+    """`n!` for an n too large to multiply out; evaluated only numerically."""
+
+    @classmethod
+    def eval(cls, n: sympy.Expr) -> None:
+        return None
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        with mpmath.workprec(prec):
+            return sympy.Float(mpmath.factorial(int(self.args[0])), prec_to_dps(prec))
 
 
 @dataclass(frozen=True)
@@ -195,11 +223,13 @@ class _Parser:
             return ValueList(tuple(nodes))  # `x = 1 or x = 2`
         if all(op == "cup" for op in ops) and all(isinstance(n, SetOf) for n in nodes):
             return SetOf(tuple(i for n in nodes if isinstance(n, SetOf) for i in n.items))
-        result = _real_set(nodes[0])
-        for op, node in zip(ops, nodes[1:]):
-            other = _real_set(node)
-            result = sympy.Complement(result, other) if op == "setminus" else result | other
-        return RealSet(result)
+        pending = [_real_set(nodes[0])]
+        for op, node in zip(ops, nodes[1:], strict=True):
+            if op == "setminus":
+                pending = [sympy.Complement(real_union(pending), _real_set(node))]
+            else:
+                pending.append(_real_set(node))
+        return RealSet(real_union(pending))
 
     def relation(self) -> Part:
         first = self.additive()
@@ -283,7 +313,7 @@ class _Parser:
             denominator = self.tokens[self.pos + 2].text
             after = self.peek(3)
             if (denominator.isdigit() and int(token.text) < int(denominator)
-                    and (after is None or after.kind == OP and after.text not in "^!")):
+                    and (after is None or (after.kind == OP and after.text not in "^!"))):
                 self.pos += 3
                 return sympy.Rational(int(token.text), int(denominator))
         return None
@@ -318,8 +348,8 @@ class _Parser:
             op = self.take().text
             expr = _expr(value)
             if op == "!":
-                value = sympy.factorial(expr, evaluate=not (
-                    expr.is_Integer and expr > _MAX_FACTORIAL))
+                huge = expr.is_Integer and expr > _MAX_FACTORIAL
+                value = HugeFactorial(expr) if huge else sympy.factorial(expr)
             else:
                 value = expr * (PERCENT if op == "%" else DEGREE)
         return value
@@ -372,7 +402,7 @@ class _Parser:
             return value
         power = int(exponent)
         if abs(power) > _MAX_DECIMAL_EXPONENT:
-            return value * sympy.Pow(10, power, evaluate=False)
+            return value * HugePower(10, power)
         return value * sympy.Rational(10) ** power
 
     def name(self, text: str) -> sympy.Expr:
@@ -431,7 +461,7 @@ class _Parser:
             return numerator * sympy.Pow(self.argument(split_digits=True), -1)
         if name == "binom":
             n, k = self.argument(split_digits=True), self.argument(split_digits=True)
-            return sympy.binomial(n, k, evaluate=not (n.is_Integer and n > _MAX_FACTORIAL))
+            return sympy.binomial(n, k)
         if name == "sqrt":
             if self.at(OP, "["):
                 self.take()
@@ -535,7 +565,7 @@ def _real_set(node: Node) -> sympy.Set:
 def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
     if (base.is_Number and exponent.is_Integer and abs(exponent) > _MAX_EXPONENT
             and base not in (0, 1, -1)):
-        return sympy.Pow(base, exponent, evaluate=False)
+        return HugePower(base, exponent)
     return sympy.Pow(base, exponent)
 
 

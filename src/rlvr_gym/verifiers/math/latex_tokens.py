@@ -14,9 +14,9 @@ braces, and never when followed by a space. So `1,000` is one thousand, `1, 000`
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Final
-
 
 NUM: Final = "num"
 NAME: Final = "name"
@@ -123,7 +123,7 @@ def _pre_normalise(text: str) -> str:
         if old in s:
             s = s.replace(old, new)
     s = s.strip()
-    while s.endswith(".") or s.endswith("\\\\"):
+    while s.endswith((".", "\\\\")):
         s = s[:-1].rstrip() if s.endswith(".") else s[:-2].rstrip()
     return s
 
@@ -291,9 +291,9 @@ class _Scanner:
         self.i = j
         name = _COMMAND_ALIASES.get(name, name)
         if name in _SPACING:
-            if name in ("left", "right", "middle") or name.startswith(("big", "Big")):
-                if s.startswith(".", self.i):
-                    self.i += 1
+            sizing = name in ("left", "right", "middle") or name.startswith(("big", "Big"))
+            if sizing and s.startswith(".", self.i):
+                self.i += 1  # `\\left.` opens nothing
         elif name in FUNCTIONS:
             self.emit(FUNC, name)
         elif name in GREEK:
@@ -387,6 +387,8 @@ class _Scanner:
             self.emit(FUNC, content)
         elif all(len(w) < 2 or not w.isalpha() for w in words) and not _has_letter_run(content):
             self.splice(content)  # `\text{5}`, `\text{(A)}`, `\mathrm{x}`
+        elif len(lowered) == 1 and (lowered[0] in _CONSTANT_WORDS or words[0] in GREEK):
+            self.add_word(words[0])  # `\text{infinity}`, `\text{pi}`
         elif len(lowered) == 1 and lowered[0] in _CONNECTIVES:
             self.emit(OP, _CONNECTIVES[lowered[0]])
         elif all(w in UNIT_WORDS for w in lowered):
@@ -401,4 +403,4 @@ class _Scanner:
 
 def _has_letter_run(text: str) -> bool:
     """Whether `text` holds two consecutive letters, i.e. a word rather than a symbol."""
-    return any(a.isalpha() and b.isalpha() for a, b in zip(text, text[1:]))
+    return any(a.isalpha() and b.isalpha() for a, b in itertools.pairwise(text))

@@ -27,6 +27,7 @@ import cmath
 import math
 import random
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -66,7 +67,9 @@ _IDENTITY_POINTS = 6
 
 _FENCE = re.compile(r"\s*(```|~~~)")
 _DISPLAY_OPEN = re.compile(r"(?<!\\)\\\[|\$\$|\\begin\{([A-Za-z]{1,20}\*?)\}")
-_ROW_TOKEN = re.compile(r"\\begin\{([^{}\n]{0,30})\}|\\end\{([^{}\n]{0,30})\}|\\\\(?:\[[^\]\n]{0,20}\])?")
+_ROW_TOKEN = re.compile(
+    r"\\begin\{([^{}\n]{0,30})\}|\\end\{([^{}\n]{0,30})\}|\\\\(?:\[[^\]\n]{0,20}\])?"
+)
 _LIST_MARKER = re.compile(r"(?:step\s{1,3})?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]", re.IGNORECASE)
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "eq.", "fig.", "no.")
 _ROW_NOISE = re.compile(r"\\(?:nonumber|notag)(?![A-Za-z])|\\label\{[^{}]{0,60}\}")
@@ -229,7 +232,7 @@ def _is_currency(step: str) -> bool:
     singles = [m.start() for m in re.finditer(r"(?<![\\$])\$(?!\$)", step)]
     if len(singles) % 2:
         return True
-    for first, second in zip(singles[::2], singles[1::2]):
+    for first, second in zip(singles[::2], singles[1::2], strict=False):
         content = step[first + 1 : second]
         if not content or content[0].isspace() or content[-1].isspace():
             return True
@@ -276,7 +279,8 @@ _BARE_TOKEN = re.compile(
     r"|(?P<other>.)",
     re.DOTALL,
 )
-_LINE_PREFIX = re.compile(r"[\s#>*+•-]*(?:\(?(?:\d{1,3}|[A-Za-z])[.)]\s+)?")
+# list markers: "-", "+", "*" only when a space follows, so "-4 t = -8" keeps its sign
+_LINE_PREFIX = re.compile(r"(?:\s|[#>•]|[*+-](?=\s))*(?:\(?(?:\d{1,3}|[A-Za-z])[.)]\s+)?")
 _BOLD = re.compile(r"\*\*(?=[A-Za-z])|(?<=[A-Za-z:.])\*\*|__")
 _BARE_COMMANDS = frozenset({
     "\\times", "\\cdot", "\\div", "\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi",
@@ -353,7 +357,7 @@ def _bare_math(line: str) -> list[str]:
             continue
         if after is not None and after.text.lower() in _CONTINUATIONS:
             continue
-        if run[0].kind == "rel" or run[-1].kind in {"rel", "op"} and run[-1].text != ")":
+        if run[0].kind == "rel" or (run[-1].kind in {"rel", "op"} and run[-1].text != ")"):
             continue
         runs.append(" ".join(token.text for token in run))
     return runs
@@ -378,18 +382,16 @@ def _classify_words(tokens: list[_Token]) -> list[str]:
         after_number = previous is not None and (
             previous.kind == "num" or previous.text == ")"
         )
-        if word == "of" and previous is not None and previous.text.endswith("%"):
-            token.text = "*"
-            kinds.append("math")
-        elif word == "x" and after_number and following is not None and following.kind == "num":
-            token.text = "*"
-            kinds.append("math")
-        elif word in _FUNCTION_WORDS:
-            kinds.append("math")
-        elif len(word) == 1 and (
+        percent_of = word == "of" and previous is not None and previous.text.endswith("%")
+        times = word == "x" and after_number and following is not None and following.kind == "num"
+        variable = len(word) == 1 and (
             (previous is not None and previous.kind in {"num", "rel", "op"})
             or (following is not None and following.kind in {"rel", "op"})
-        ):
+        )
+        if percent_of or times:
+            token.text = "*"  # "20% of 50", "3 x 4"
+            kinds.append("math")
+        elif word in _FUNCTION_WORDS or variable:
             kinds.append("math")
         elif after_number and (
             following is None
@@ -509,7 +511,7 @@ def _text_replacement(match: re.Match[str]) -> str:
     after = match.string[match.end() :].lstrip()[:1]
     if content.lower() == "of" and before == "%":
         return " \\cdot "
-    if (before.isdigit() or before in ")}") and (after in "" or after in "+-*/=<>)^\\,.;"):
+    if (before.isdigit() or before in ")}") and (not after or after in "+-*/=<>)^\\,.;"):
         return " "
     return " ; "
 
@@ -519,13 +521,17 @@ def _text_replacement(match: re.Match[str]) -> str:
 
 
 _LATEX_DROP = re.compile(
-    r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|boxed|fbox)(?![A-Za-z])\.?|\\[,!;: ]|~"
+    r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|boxed|fbox)(?![A-Za-z])\.?"
+    r"|\\[,!;: ]|~"
 )
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*\\?%")
 _SUBSCRIPT = re.compile(r"_\{?([A-Za-z0-9]{1,5})\}?")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _IDENTIFIER = re.compile(r"[A-Za-z]+")
+_TOO_MANY_DIGITS = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
+_EMPTY_GROUP = re.compile(r"\(\s*\)")
+_DIGIT_LETTER = re.compile(r"(?<=[0-9.])(?=[A-Za-z])")
 _FUNCTION_CALL = re.compile(r"(?<![A-Za-z])[fgh]\s*'*\s*\(")
 _SIMPLE_COMMANDS = {
     "\\cdot": "*", "\\times": "*", "\\ast": "*", "\\div": "/", "\\pi": " pi ", "\\sin": " sin ",
@@ -565,10 +571,16 @@ def _to_python(side: str) -> str | None:
     text = _FACTORIAL.sub(r" factorial(\1) ", text)
     text = text.replace("{", "(").replace("}", ")").replace("[", "(").replace("]", ")")
     text = text.replace("^", "**")
-    if _FUNCTION_CALL.search(text) or "__" in text or not _ALLOWED.fullmatch(text):
+    if (
+        _FUNCTION_CALL.search(text)
+        or "__" in text
+        or not _ALLOWED.fullmatch(text)
+        or _EMPTY_GROUP.search(text)
+    ):
         return None
-    if re.search(r"\d{%d,}" % (_MAX_DIGITS + 1), text):
+    if _TOO_MANY_DIGITS.search(text):
         return None
+    text = _DIGIT_LETTER.sub(" ", text)  # "1e999999999" is 1*e999999999, not a float literal
     return _IDENTIFIER.sub(_split_identifier, text)
 
 
@@ -674,12 +686,14 @@ def _parse(side: str) -> Any | None:
     from sympy.parsing.sympy_parser import parse_expr
 
     try:
-        raw = parse_expr(source, local_dict={}, global_dict=dict(namespace),
-                         transformations=transformations, evaluate=False)
-        if not isinstance(raw, sympy.Expr) or not _bounded(raw, sympy):
-            return None
-        expression = parse_expr(source, local_dict={}, global_dict=dict(namespace),
-                                transformations=transformations)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sympy deprecation chatter on odd input
+            raw = parse_expr(source, local_dict={}, global_dict=dict(namespace),
+                             transformations=transformations, evaluate=False)
+            if not isinstance(raw, sympy.Expr) or not _bounded(raw, sympy):
+                return None
+            expression = parse_expr(source, local_dict={}, global_dict=dict(namespace),
+                                    transformations=transformations)
     except Exception:
         return None
     if not isinstance(expression, sympy.Expr) or expression.has(sympy.zoo, sympy.nan):
@@ -922,12 +936,12 @@ def _compare_numbers(relation: _Relation, left: Any, right: Any) -> tuple[bool, 
     if abs(a.imag) > _EXACT_TOLERANCE * scale or abs(b.imag) > _EXACT_TOLERANCE * scale:
         return None
     x, y, slack = a.real, b.real, _EXACT_TOLERANCE * scale
-    holds = {
+    order = {
         "<": x < y - slack, ">": x > y + slack, "≤": x <= y + slack, "≥": x >= y - slack,
     }.get(relation.symbol)
-    if holds is None:
+    if order is None:
         return None
-    return holds, "" if holds else f"{relation} is false"
+    return order, "" if order else f"{relation} is false"
 
 
 def _identity(left: Any, right: Any, free: set[Any]) -> bool:
@@ -952,13 +966,27 @@ def _identity(left: Any, right: Any, free: set[Any]) -> bool:
 
 def _never_equal(left: Any, right: Any) -> bool:
     """True when ``left - right`` is a nonzero constant over a denominator: no value works."""
-    numerator = _sympy()[0].together(left - right).as_numer_denom()[0]
+    sympy = _sympy()[0]
+    difference = left - right
+    if not _cheap_to_expand(difference, sympy):
+        return False
+    numerator = sympy.expand(sympy.together(difference).as_numer_denom()[0])
     return bool(numerator.is_number and numerator != 0)
+
+
+def _cheap_to_expand(expression: Any, sympy: Any) -> bool:
+    """No power of an unknown above a small degree, so expanding stays fast."""
+    return all(
+        not node.free_symbols or (node.exp.is_number and abs(node.exp) <= 2 * _MAX_POLY_DEGREE)
+        for node in expression.atoms(sympy.Pow)
+    )
 
 
 def _solutions(expression: Any, unknown: Any) -> list[complex] | None:
     """The roots of a rational equation of low degree in one unknown, numerically; else None."""
     sympy = _sympy()[0]
+    if not _cheap_to_expand(expression, sympy):
+        return None
     numerator, denominator = sympy.together(expression).as_numer_denom()
     if not (numerator.is_polynomial(unknown) and denominator.is_polynomial(unknown)):
         return None
@@ -986,8 +1014,9 @@ def _format_roots(roots: list[complex]) -> str:
     def show(value: complex) -> str:
         if abs(value.imag) <= 1e-12 * max(1.0, abs(value)):
             real = value.real
-            return str(int(round(real))) if math.isclose(real, round(real), abs_tol=1e-9) \
-                else f"{real:.6g}"
+            if math.isclose(real, round(real), abs_tol=1e-9):
+                return str(round(real))
+            return f"{real:.6g}"
         return f"{value:.6g}"
 
     return "{" + ", ".join(show(r) for r in roots) + "}"

@@ -11,7 +11,8 @@ Three marker symbols ride inside expressions and are resolved only when two answ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
@@ -163,11 +164,10 @@ def relation_solution_set(relation: Relation) -> sympy.Set | None:
     variable = relation_variable(relation)
     if variable is None:
         return None
-    result: sympy.Set = sympy.S.Reals
     exprs = [drop_markers(e) for e in relation.exprs]
-    for left, op, right in zip(exprs, relation.ops, exprs[1:]):
-        result = sympy.Intersection(result, _pair_solution_set(left, op, right, variable))
-    return result
+    sets = [_pair_solution_set(left, op, right, variable)
+            for (left, right), op in zip(itertools.pairwise(exprs), relation.ops, strict=True)]
+    return sets[0] if len(sets) == 1 else sympy.Intersection(*sets)
 
 
 def _pair_solution_set(
@@ -175,6 +175,13 @@ def _pair_solution_set(
 ) -> sympy.Set:
     if right == variable and not left.has(variable):
         left, right, op = right, left, _FLIPPED[op]
+    elif left != variable:
+        constant, linear = (left - right).as_independent(variable, as_Add=True)
+        slope = linear / variable
+        if not slope.has(variable) and slope.is_nonzero and slope.is_extended_real:
+            # `-x > -1`, `2x + 1 \le 5`: isolate the variable instead of calling solveset.
+            left, right = variable, -constant / slope
+            op = _FLIPPED[op] if slope.is_negative else op
     if left == variable and not right.has(variable) and right.is_extended_real is not False:
         # The common shapes, built directly: solveset is a hundred times slower.
         return {
@@ -206,8 +213,49 @@ def as_real_set(node: Node) -> sympy.Set | None:
         points = [as_real_set(item) for item in node.items]
         if any(p is None or not isinstance(p, sympy.FiniteSet) for p in points):
             return None
-        return sympy.Union(*points) if points else sympy.S.EmptySet
+        return real_union(p for p in points if p is not None)
     return None
+
+
+def real_union(sets: Iterable[sympy.Set]) -> sympy.Set:
+    """The union of intervals and points, merged by hand: sympy's `Union` takes milliseconds.
+
+    Falls back to sympy for anything that is not an interval or a finite set of real constants.
+    """
+    sets = list(sets)
+    pieces: list[tuple[float, float, sympy.Expr, sympy.Expr, bool, bool]] = []
+    for value in sets:
+        for part in value.args if isinstance(value, sympy.Union) else (value,):
+            if isinstance(part, sympy.Interval):
+                ends = [(part.start, part.left_open), (part.end, part.right_open)]
+            elif isinstance(part, sympy.FiniteSet) and all(_is_real_constant(p) for p in part.args):
+                for point in part.args:
+                    pieces.append((float(point), float(point), point, point, False, False))
+                continue
+            elif part is sympy.S.EmptySet:
+                continue
+            else:
+                return sympy.Union(*sets)
+            (low, low_open), (high, high_open) = ends
+            pieces.append((float(low), float(high), low, high, low_open, high_open))
+    pieces.sort(key=lambda p: (p[0], p[4]))
+    merged: list[list[object]] = []
+    for low_f, high_f, low, high, low_open, high_open in pieces:
+        if merged:
+            last = merged[-1]
+            last_high_f, last_high_open = float(last[1]), bool(last[5])  # type: ignore[arg-type]
+            if low_f < last_high_f or (low_f == last_high_f and not (low_open and last_high_open)):
+                if high_f > last_high_f or (high_f == last_high_f and not high_open):
+                    last[1], last[3], last[5] = high_f, high, high_open
+                continue
+        merged.append([low_f, high_f, low, high, low_open, high_open])
+    parts = [
+        sympy.FiniteSet(low) if low == high else sympy.Interval(low, high, lo, ho)
+        for _, _, low, high, lo, ho in merged
+    ]
+    if not parts:
+        return sympy.S.EmptySet
+    return parts[0] if len(parts) == 1 else sympy.Union(*parts, evaluate=False)
 
 
 def interval(opener: str, low: sympy.Expr, high: sympy.Expr, closer: str) -> sympy.Set | None:

@@ -28,14 +28,17 @@ _DEFAULT_POOL: WorkerPool | None = None
 _DEFAULT_POOL_LOCK = threading.Lock()
 
 
+def math_worker_pool(max_workers: int | None = None) -> WorkerPool:
+    """A new pool of math workers (sympy preloaded); `max_workers` defaults to the CPU count."""
+    return WorkerPool([_WORKER_MODULE], max_workers=max_workers or max(2, os.cpu_count() or 2))
+
+
 def default_math_pool() -> WorkerPool:
     """The process-wide pool of math workers, started on first use."""
     global _DEFAULT_POOL
     with _DEFAULT_POOL_LOCK:
-        if _DEFAULT_POOL is None or _DEFAULT_POOL._closed:
-            _DEFAULT_POOL = WorkerPool(
-                [_WORKER_MODULE], max_workers=max(2, os.cpu_count() or 2)
-            )
+        if _DEFAULT_POOL is None or _DEFAULT_POOL.closed:
+            _DEFAULT_POOL = math_worker_pool()
         return _DEFAULT_POOL
 
 
@@ -139,7 +142,7 @@ class MathVerifier:
                 )
             return tuple(
                 StepScore(index=i, text=s, score=min(1.0, max(0.0, float(x))), reason="scorer")
-                for i, (s, x) in enumerate(zip(steps, scores))
+                for i, (s, x) in enumerate(zip(steps, scores, strict=False))
             )
         try:
             return tuple(self._call("score_solution", list(steps), deadline=deadline))

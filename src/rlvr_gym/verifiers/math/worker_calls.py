@@ -16,14 +16,17 @@ def judge_answer(reference: str, candidates: Sequence[str]) -> tuple[bool, str, 
     """Compare the committed answer(s) with the reference: ``(correct, reason, hedged)``.
 
     Several candidates are a hedge unless they are all mathematically equal to each other (the
-    same value written two ways); a hedge is wrong whatever it contains.
+    same value written two ways), or together they are exactly the reference's values (a
+    multi-valued answer boxed one value at a time, e.g. ``\\boxed{-2}`` and ``\\boxed{1}`` for
+    the set ``\\{1, -2\\}``). A hedge is wrong whatever it contains.
     """
-    first = candidates[-1]
-    for other in candidates[:-1]:
-        same, _ = answers_equivalent(first, other)
-        if not same:
-            return False, f"hedged between {other!r} and {first!r}", True
-    correct, reason = answers_equivalent(reference, first)
+    final = candidates[-1]
+    if any(not answers_equivalent(final, other)[0] for other in candidates[:-1]):
+        together = "\\{" + ", ".join(candidates) + "\\}"
+        if answers_equivalent(reference, together)[0]:
+            return True, "set of answers", False
+        return False, "hedged between different answers", True
+    correct, reason = answers_equivalent(reference, final)
     return correct, reason, False
 
 
