@@ -116,3 +116,11 @@ def test_step_mode_truncates_at_the_step_budget() -> None:
     results = [env.step("Let me think.") for _ in range(3)]
     assert [r[3] for r in results] == [False, False, True]
     assert not any(r[2] for r in results)
+
+
+def test_step_mode_does_not_end_on_a_concluding_sentence_without_a_marker() -> None:
+    env = rlvr_gym.make("rlvr/MathLinearSteps-v0")
+    task = rlvr_gym.Task(id="q", family="math", prompt="Solve 2x = 8.", reference={"answer": "4"})
+    env.reset(options={"task": task})
+    _, _, terminated, _, _ = env.step("So $x = 4$.")
+    assert not terminated

@@ -80,7 +80,9 @@ _PHRASE = re.compile(r"\b(final[ \t]{1,3}answer|answer)\b", re.IGNORECASE)
 _GSM8K = re.compile(r"####[ \t]{0,10}([^\n]*)")
 _ANSWER_LINE = re.compile(r"^A:[ \t]{0,10}([^\n]*)", re.MULTILINE)
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?%?")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?(?:\\?%|[ \t]?percent\b)?")
+# Words in ``\text{ cm}`` are a unit, not prose: "5 \text{ cm}" is an answer as written.
+_TEXT_GROUP = re.compile(r"\\(?:text|textrm|textup|textnormal|mathrm|mbox)[ \t]{0,3}\{[^{}]*\}")
 _OR_WORD = re.compile(r"\s+or\s+", re.IGNORECASE)
 _TEXT_OR = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*or\s*\}", re.IGNORECASE)
 _NORMALISE_DROP = re.compile(
@@ -101,7 +103,7 @@ _GSM8K_START = frozenset("-+$\\(.0123456789")
 _PHRASE_FILLER = frozenset(" \t*_:")
 _LINE_MARKUP = frozenset("#*_> \t")
 _HOPE = "i hope it is correct"
-# Letters that are mathematics, not prose, when they appear outside ``$...$``.
+# Words that are mathematics, not prose, when they appear outside ``$...$``.
 _MATH_WORDS = frozenset({
     "sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "arcsin", "arccos",
     "arctan", "log", "ln", "lg", "exp", "sqrt", "pi", "mod", "gcd", "lcm", "max", "min", "det",
@@ -110,7 +112,7 @@ _MATH_WORDS = frozenset({
 # "the final answer is correct": a verdict on an answer, not an answer.
 _VERDICT_WORDS = frozenset({
     "correct", "right", "wrong", "incorrect", "reasonable", "valid", "consistent", "plausible",
-    "confirmed", "verified", "that",
+    "confirmed", "verified",
 })
 # Equal answers under several markers are written as the highest-priority marker wrote them.
 _PRIORITY = {
@@ -184,7 +186,8 @@ def normalise_for_comparison(answer: str) -> str:
 
 def _committed(text: str, markers: list[_Marker]) -> Extraction:
     """Pool the answers of `markers`, drop retracted ones, and merge equal answers."""
-    markers.sort(key=lambda marker: (marker.start, marker.end))
+    markers = sorted(markers, key=lambda marker: (marker.start, marker.end))
+    # A retraction only ever removes answers, so it can never make two answers count.
     kept = [
         marker
         for marker, following in zip(markers, [*markers[1:], None], strict=True)
@@ -353,8 +356,11 @@ def _is_prose(masked: str) -> bool:
 def _reduce(answer: str) -> list[str] | None:
     """The answer(s) inside a prose sentence (module doc); `answer` itself when it is not
     prose; None when prose holds no single answer."""
+    if _PROSE_WORD.search(answer) is None:  # no word at all: "18", "(7, 6)", "x = 3"
+        cleaned = _clean(answer)
+        return [cleaned] if cleaned else None
     spans = _math_spans(answer)
-    masked = _masked(answer, spans)
+    masked = _TEXT_GROUP.sub(lambda group: "\0" * len(group.group()), _masked(answer, spans))
     if not _is_prose(masked):
         cleaned = _clean(answer)
         return [cleaned] if cleaned else None
@@ -363,14 +369,21 @@ def _reduce(answer: str) -> list[str] | None:
     if verbs and not _is_prose(masked[start:]):
         cleaned = _clean(answer[start:])
         return [cleaned] if cleaned else None
-    maths = [answer[inner:close].strip() for _, inner, close, end in spans if end > start]
+    maths = [_clean(answer[inner:close]) for _, inner, close, end in spans if end > start]
     maths = [math for math in maths if math]
     if maths:
         return maths if verbs else maths[-1:]
-    numbers = {number.rstrip(",") for number in _NUMBER.findall(masked, start)}
+    numbers = {_number_as_written(number) for number in _NUMBER.findall(masked, start)}
     if len({number.replace(",", "") for number in numbers}) == 1:
         return [numbers.pop()]
     return None
+
+
+def _number_as_written(number: str) -> str:
+    """A number found in prose, with "28 percent" written as ``28%``."""
+    if number.endswith("percent"):
+        return number[: -len("percent")].rstrip() + "%"
+    return number.rstrip(",")
 
 
 def _answers_in(region: str) -> tuple[str, ...]:
@@ -495,7 +508,7 @@ def _phrase_markers(text: str, boxes: Sequence[tuple[int, int]]) -> list[_Marker
 
 
 def _opens_with_verdict(text: str, position: int, limit: int, verb: bool) -> bool:
-    """True for "not 5" and, after "is", "correct" or "that ...": a judgement, not an answer."""
+    """True for "not 5" and, after "is", "correct" or "wrong": a judgement, not an answer."""
     word_end = position
     while word_end < min(limit, position + 16) and text[word_end].isalpha():
         word_end += 1

@@ -192,7 +192,7 @@ class MathVerifier:
         this_step = scored[-1] if scored else StepScore(index=len(history), text=text, score=0.0)
         this_step = StepScore(index=len(history), text=text, score=this_step.score,
                               checked=this_step.checked, reason=this_step.reason)
-        extraction = extract_final_answer(text, allow_last_number=False)
+        extraction = extract_final_answer(text, allow_last_number=False, allow_conclusion=False)
         if extraction.answer is None:
             feedback = (
                 f"Step {len(history) + 1} looks wrong: {this_step.reason}"
