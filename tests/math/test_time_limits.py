@@ -110,3 +110,26 @@ def test_fuzzed_whole_responses_never_crash_and_stay_bounded(
     assert 0.0 <= verdict.outcome <= 1.0
     # the answer check and the step check share one limit
     assert time.monotonic() - started < LIMIT_S + SLACK_S
+
+
+def test_the_limit_holds_inside_a_child_process_and_its_threads() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, time\n"
+        "from rlvr_gym.verifiers.math.verifier import MathVerifier\n"
+        "v = MathVerifier(timeout_s=1.0)\n"
+        "v.pool.warm_up()\n"
+        "def check(out):\n"
+        "    t = time.monotonic()\n"
+        "    v.check_answer('2', '\\\\boxed{10^{10^{10^{10}}} - (10^{10})!}')\n"
+        "    out.append(time.monotonic() - t)\n"
+        "results = []\n"
+        "check(results)\n"
+        "th = threading.Thread(target=check, args=(results,)); th.start(); th.join()\n"
+        "print(max(results))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert float(done.stdout.strip()) < LIMIT_S + SLACK_S

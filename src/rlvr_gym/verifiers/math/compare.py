@@ -33,7 +33,7 @@ import mpmath
 import sympy
 
 from rlvr_gym.core.errors import ConfigurationError
-from rlvr_gym.verifiers.math.fast_path import fast_equivalent
+from rlvr_gym.verifiers.math.fast_path import fast_equivalent, normalise
 from rlvr_gym.verifiers.math.latex import LatexSyntaxError, ParsedAnswer, parse_answer
 from rlvr_gym.verifiers.math.structures import (
     MARKER_SCALE,
@@ -76,9 +76,10 @@ _EMPTY_WORDS: Final = frozenset({"no solution", "no solutions", "no real solutio
 def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
     """Whether `answer` means the same as `reference`, and which rule decided it.
 
-    The reason is "numeric", "symbolic", "equation", "set", "interval", "tuple", "matrix" or
-    "text" when equal; "mismatch", "unparseable reference: ..." or "unparseable answer: ..."
-    otherwise. Only MemoryError and RecursionError escape (the worker reports those).
+    The reason is "identical", "numeric", "symbolic", "equation", "set", "interval", "tuple",
+    "matrix" or "text" when equal; "mismatch", "unparseable reference: ...", "unparseable
+    answer: ..." or "comparison failed: ..." otherwise. Only MemoryError and RecursionError
+    escape (the worker reports those).
     """
     if not isinstance(reference, str) or not isinstance(answer, str):
         raise ConfigurationError(
@@ -87,15 +88,17 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
         )
     quick = fast_equivalent(reference, answer)
     if quick is not None:
-        return quick, "numeric" if quick else "mismatch"
+        if not quick:
+            return False, "mismatch"
+        return True, "identical" if normalise(reference) == normalise(answer) else "numeric"
     try:
         ref = parse_answer(reference)
     except LatexSyntaxError as exc:
-        return False, f"unparseable reference: {exc}"
+        return False, f"unparseable reference: {_shorten(str(exc))}"
     try:
         ans = parse_answer(answer)
     except LatexSyntaxError as exc:
-        return False, f"unparseable answer: {exc}"
+        return False, f"unparseable answer: {_shorten(str(exc))}"
     ref, ans = _reread_thousands(reference, ref, answer, ans)
     tolerance = DECIMAL if ref.has_decimal or ans.has_decimal else EXACT
     try:
@@ -105,6 +108,11 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
     except Exception as exc:  # sympy raises anything on odd input; a verdict must come back
         return False, f"comparison failed: {type(exc).__name__}"
     return (True, kind) if kind else (False, "mismatch")
+
+
+def _shorten(message: str, limit: int = 120) -> str:
+    """Reasons travel in logs and verdicts: never echo a megabyte of model output."""
+    return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
 def _reread_thousands(

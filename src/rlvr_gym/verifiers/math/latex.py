@@ -95,8 +95,10 @@ class HugePower(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     def eval(cls, base: sympy.Expr, exponent: sympy.Expr) -> None:
         return None
 
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
         base, exponent = self.args
+        if not exponent.is_Integer:
+            return None  # a tower such as 9^{9^{9^9}}: compared only as written
         return sympy.Pow(base, exponent, evaluate=False).evalf(prec_to_dps(prec))
 
 
@@ -107,7 +109,9 @@ class HugeFactorial(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     def eval(cls, n: sympy.Expr) -> None:
         return None
 
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        if not self.args[0].is_Integer:
+            return None  # (10!)!: compared only as written
         with mpmath.workprec(prec):
             return sympy.Float(mpmath.factorial(int(self.args[0])), prec_to_dps(prec))
 
@@ -140,10 +144,12 @@ def _parse_cached(text: str, comma_thousands: bool) -> ParsedAnswer:
     parser = _Parser(tuple(t for t in tokens if t.kind != TEXT))  # words beside math are units
     try:
         node = parser.answer()
+    except RecursionError as exc:
+        raise LatexSyntaxError("the answer is nested too deeply") from exc
     except (TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
         if isinstance(exc, LatexSyntaxError):
             raise
-        raise LatexSyntaxError(f"cannot build the expression: {exc}") from exc
+        raise LatexSyntaxError(f"cannot build the expression ({type(exc).__name__})") from exc
     return ParsedAnswer(expand_plus_minus(node), parser.has_decimal)
 
 
@@ -348,7 +354,8 @@ class _Parser:
             op = self.take().text
             expr = _expr(value)
             if op == "!":
-                huge = expr.is_Integer and expr > _MAX_FACTORIAL
+                huge = (expr.is_Integer and expr > _MAX_FACTORIAL) or expr.has(
+                    HugePower, HugeFactorial)
                 value = HugeFactorial(expr) if huge else sympy.factorial(expr)
             else:
                 value = expr * (PERCENT if op == "%" else DEGREE)
@@ -563,8 +570,9 @@ def _real_set(node: Node) -> sympy.Set:
 
 
 def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
-    if (base.is_Number and exponent.is_Integer and abs(exponent) > _MAX_EXPONENT
-            and base not in (0, 1, -1)):
+    if base.is_Number and base not in (0, 1, -1) and (
+            (exponent.is_Integer and abs(exponent) > _MAX_EXPONENT)
+            or exponent.has(HugePower, HugeFactorial)):
         return HugePower(base, exponent)
     return sympy.Pow(base, exponent)
 
