@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -108,42 +107,30 @@ class FilePolicy:
 
 
 def _read_response_file(path: Path) -> dict[str, list[str]]:
-    if not path.is_file():
-        raise TaskFileError("file not found; check the path of the response file",
-                            path=str(path))
+    from rlvr_gym.tasks.datasets import read_rows
+
     found: dict[str, list[str]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TaskFileError(f"not valid JSON ({exc.msg} at column {exc.colno})",
-                                    path=str(path), row=number) from exc
-            if not isinstance(row, dict):
-                raise TaskFileError("each line must be a JSON object", path=str(path),
-                                    row=number)
-            task_id = row.get("task_id")
-            if not isinstance(task_id, str) or not task_id:
-                raise TaskFileError("must be a non-empty string", path=str(path), row=number,
-                                    field="task_id")
-            if "responses" in row:
-                responses = row["responses"]
-                if not isinstance(responses, list) or not all(
-                    isinstance(r, str) for r in responses
-                ):
-                    raise TaskFileError("must be a list of strings", path=str(path),
-                                        row=number, field="responses")
-            elif "response" in row:
-                if not isinstance(row["response"], str):
-                    raise TaskFileError("must be a string", path=str(path), row=number,
-                                        field="response")
-                responses = [row["response"]]
-            else:
-                raise TaskFileError("needs a 'response' string or a 'responses' list",
-                                    path=str(path), row=number, field="response")
-            found.setdefault(task_id, []).extend(responses)
+    for number, row in read_rows(path):
+        task_id = row.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise TaskFileError("must be a non-empty string", path=str(path), row=number,
+                                field="task_id")
+        if "responses" in row:
+            responses = row["responses"]
+            if not isinstance(responses, list) or not all(
+                isinstance(r, str) for r in responses
+            ):
+                raise TaskFileError("must be a list of strings", path=str(path),
+                                    row=number, field="responses")
+        elif "response" in row:
+            if not isinstance(row["response"], str):
+                raise TaskFileError("must be a string", path=str(path), row=number,
+                                    field="response")
+            responses = [row["response"]]
+        else:
+            raise TaskFileError("needs a 'response' string or a 'responses' list",
+                                path=str(path), row=number, field="response")
+        found.setdefault(task_id, []).extend(responses)
     if not found:
         raise TaskFileError("the file holds no rows", path=str(path))
     return found
