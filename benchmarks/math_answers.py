@@ -95,6 +95,16 @@ def main() -> None:
     print(f"\nthroughput ratio rlvr-gym / math-verify: cold {ours[0] / theirs[0]:.1f}x, "
           f"warm {ours[1] / theirs[1]:.1f}x")
 
+    print("\nby origin of the pair (public test suites vs written for rlvr-gym):")
+    for origin in ("public", "original"):
+        chosen = [i for i, p in enumerate(pairs)
+                  if (p.get("source") == "rlvr-gym original") == (origin == "original")]
+        line = ", ".join(
+            f"{name} {sum(verdicts[name][i] == labels[i] for i in chosen) / len(chosen):.1%}"
+            for name in checkers
+        )
+        print(f"  {origin:<9} {len(chosen):>4} pairs: {line}")
+
     print("\nper category (rlvr-gym / math-verify correct of n):")
     by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for i, pair in enumerate(pairs):

@@ -124,3 +124,16 @@ def test_step_mode_does_not_end_on_a_concluding_sentence_without_a_marker() -> N
     env.reset(options={"task": task})
     _, _, terminated, _, _ = env.step("So $x = 4$.")
     assert not terminated
+
+
+def test_vector_envs_step_a_batch_of_responses() -> None:
+    import gymnasium
+
+    envs = gymnasium.make_vec("rlvr/MathLinear-v0", num_envs=2, vectorization_mode="sync")
+    _, infos = envs.reset(seed=0)
+    # gymnasium merges per-env info dicts key by key into arrays
+    first_answer = infos["task"]["reference"]["answer"][0]
+    _, rewards, terminated, _, _ = envs.step([f"\\boxed{{{first_answer}}}", "\\boxed{no}"])
+    assert list(rewards) == [1.0, 0.0]
+    assert list(terminated) == [True, True]
+    envs.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from rlvr_gym.core.errors import ConfigurationError
@@ -87,6 +89,57 @@ def test_huge_powers_are_compared_without_expanding_them() -> None:
     assert not equal("10^{10^{10}}", "10^{10^{10}}+1")
 
 
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("11111111100", "11,\\! 111,\\! 111,\\! 100", True), ("32349", "32,\\! 349", True),
+     ("40000", "40,\\!000", True), ("14{,}916", "14 {, }916", True),
+     ("32349", "32,\\! 348", False), ("14916", "14 {, }961", False),
+     ("(1, 2)", "(1,\\!2)", True)],
+)
+def test_explicit_thousands_separators_with_spaces_join_digit_groups(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("\\frac{1}{3}", "0.\\overline{3}", True), ("1", "0.\\overline{9}", True),
+     ("\\frac{611}{495}", "1.2\\overline{34}", True), ("\\frac{1}{3}", "0.(3)", True),
+     ("\\frac{1}{6}", "0.1\\overline{6}", True), ("\\frac{1}{3}", "0.\\overline{4}", False),
+     ("0.333", "0.\\overline{3}", False), ("1", "0.\\overline{8}", False)],
+)
+def test_a_repeating_decimal_is_its_exact_rational(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("5", "five", True), ("5", "\\text{five}", True), ("12", "twelve", True),
+     ("20", "\\text{Twenty}", True), ("100", "one hundred", True), ("0", "zero", True),
+     ("\\text{five}", "5", True), ("5", "six", False), ("21", "twenty", False),
+     ("100", "\\text{one thousand}", False)],
+)
+def test_a_number_written_in_words_equals_the_number(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("4.5 \\times 10^{6}", "4.5 \\text{ million}", True), ("4500000", "4.5 million", True),
+     ("3000", "3 \\text{thousand}", True), ("2 \\times 10^9", "2 billion", True),
+     ("4.5 \\times 10^{6}", "4.5 \\text{ billion}", False), ("4.5", "4.5 \\text{ million}", False)],
+)
+def test_a_scale_word_after_a_number_multiplies_it(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
+
+
 # -- percent, degrees, units -----------------------------------------------------------------
 @pytest.mark.parametrize(
     ("reference", "answer", "expected"),
@@ -119,6 +172,20 @@ def test_degrees_equal_the_plain_number_and_the_radian_value(
 )
 def test_units_and_currency_are_ignored(answer: str) -> None:
     assert equal("10", answer)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("1000.99", "1,000.99€", True), ("1000.99", "£1,000.99", True), ("300", "300¥", True),
+     ("1000.99", "1,000.99 m²", True), ("100\\pi", "100\\pi\\text{ m}^2", True),
+     ("8", "8\\text{ cm}^3", True), ("8", "8 cm^2", True), ("1000.99", "1,000.98€", False),
+     ("100\\pi", "10\\pi\\text{ m}^2", False), ("3", "3 m^2", False),
+     ("3m^2", "3 m^2", True)],
+)
+def test_currency_symbols_and_units_with_powers_after_a_number_are_ignored(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
 
 
 # -- expressions -----------------------------------------------------------------------------
@@ -166,6 +233,16 @@ def test_complex_numbers(reference: str, answer: str, expected: bool) -> None:
      ("\\infty", "\\text{infinity}", True)],
 )
 def test_infinity(reference: str, answer: str, expected: bool) -> None:
+    assert equal(reference, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("\\infty", "\\text{infinitely many}", True), ("\\infty", "infinitely many", True),
+     ("\\text{infinitely many}", "\\infty", True), ("5", "\\text{infinitely many}", False),
+     ("-\\infty", "\\text{infinitely many}", False)],
+)
+def test_infinitely_many_equals_infinity(reference: str, answer: str, expected: bool) -> None:
     assert equal(reference, answer) is expected
 
 
@@ -265,6 +342,31 @@ def test_tuples_keep_their_order(reference: str, answer: str, expected: bool) ->
     assert equal(reference, answer) is expected
 
 
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [("1, 2, 3", "1, 2, 3, ..."), ("1, 2, 3", "1, 2, 3, \\ldots"), ("1, 2, 3", "1, 2, 3, \\cdots"),
+     ("1, 2, 3", "1, 2, 3, \\dots"), ("1, 2, 3", "1, 2, 3..."), ("1, 2, 3", "1, 2, 3,"),
+     ("\\{1, 2, 3\\}", "\\{1, 2, 3, \\ldots\\}"), ("1, 2, 3, \\ldots", "1, 2, 3"),
+     ("(1, 2, 3)", "(1, 2, 3, \\ldots)")],
+)
+def test_a_list_ending_in_an_ellipsis_is_not_a_finite_list(reference: str, answer: str) -> None:
+    assert not equal(reference, answer)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "expected"),
+    [("1, 2, 3, \\ldots", "1, 2, 3, \\dots", True), ("1, 2, 3, \\ldots", "1, 2, 3, ...", True),
+     ("\\{1, 2, \\ldots\\}", "1, 2, \\cdots", True),
+     ("1, 2, 3, \\ldots", "1, 2, 4, \\ldots", False),
+     ("1, 2, \\ldots, 10", "1, 2, \\dots, 10", True),
+     ("1, 2, \\ldots, 10", "1, 2, \\dots, 9", False)],
+)
+def test_lists_with_ellipses_compare_their_written_items(
+    reference: str, answer: str, expected: bool
+) -> None:
+    assert equal(reference, answer) is expected
+
+
 def test_one_thousand_against_a_list_is_read_as_a_list() -> None:
     assert equal("\\{1, 0\\}", "1,000")
 
@@ -311,6 +413,32 @@ def test_text_and_choice_answers(reference: str, answer: str, expected: bool) ->
     assert equal(reference, answer) is expected
 
 
+@pytest.mark.parametrize("reference", ["\\text{(D)}", "D", "(D)", "\\text{D}", "\\textbf{(D)}"])
+@pytest.mark.parametrize(
+    "answer", ["\\text{(D) } 12", "(D) 12", "\\textbf{(D)} 12", "(D) \\text{the square}", "(D)",
+               "D", "\\text{D}", "\\textbf{(D)}", "\\boxed{\\text{(D)} \\frac{1}{2}}"],
+)
+def test_an_answer_opening_with_the_option_letter_picks_that_option(
+    reference: str, answer: str
+) -> None:
+    assert equal(reference, answer)
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [("\\text{(D)}", "\\text{(C) } 12"), ("D", "D 12"), ("\\text{(A)}", "\\text{(A) and (C)}"),
+     ("\\text{(A)}", "(A), (B)"), ("x", "(x) 12"), ("12", "(D) 12")],
+)
+def test_an_answer_naming_another_or_a_second_option_does_not_pick_it(
+    reference: str, answer: str
+) -> None:
+    assert not equal(reference, answer)
+
+
+def test_choice_reason_names_the_rule() -> None:
+    assert answers_equivalent("\\text{(D)}", "\\text{(D) } 12") == (True, "choice")
+
+
 # -- reasons, errors, robustness -------------------------------------------------------------
 @pytest.mark.parametrize(
     ("reference", "answer", "reason"),
@@ -349,6 +477,20 @@ def test_reasons_do_not_echo_huge_answers() -> None:
 def test_hostile_answers_get_a_verdict_quickly(answer: str) -> None:
     correct, _ = answers_equivalent("1", answer)
     assert not correct
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer"),
+    [("1", "0.\\overline{" + "3" * 100_000 + "}"), ("1", "1.1(" * 50_000),
+     ("1", "1" + ",\\! " * 50_000 + "000"), ("1", "1" + " " * 100_000 + "{,}"),
+     ("1", "1, " + "\\ldots, " * 20_000), ("A", "\\text{" * 50_000 + "(A)"),
+     ("A", "(A)" + " (" * 50_000), ("1", "\\text{" * 50_000 + "five"),
+     ("1", "5 \\text{ million}" * 5_000)],
+)
+def test_hostile_forms_of_the_new_notations_are_linear(reference: str, answer: str) -> None:
+    start = time.perf_counter()
+    answers_equivalent(reference, answer)
+    assert time.perf_counter() - start < 2.0
 
 
 def test_the_verdict_is_deterministic() -> None:

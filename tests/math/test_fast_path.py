@@ -20,6 +20,9 @@ from rlvr_gym.verifiers.math.fast_path import MAX_LENGTH, fast_equivalent, norma
         ("1000000", "1,000,000"),
         ("1000", "1{,}000"),
         ("1000", "1\\,000"),
+        ("32349", "32,\\! 349"),
+        ("11111111100", "11,\\! 111,\\! 111,\\! 100"),
+        ("14916", "14 {, }916"),
         ("1000", "1 000"),
         ("1000", "1000.0"),
         ("0.5", "\\frac{1}{2}"),
@@ -77,6 +80,10 @@ def test_a_percentage_equals_its_number_and_its_fraction(
         ("1000", "1, 000"),
         ("1", "1e999999"),
         ("\\pi", "3.14"),
+        ("1, 2, 3", "1, 2, 3..."),
+        ("1, 2, 3", "1, 2, 3,"),
+        ("5", "five"),
+        ("\\frac13", "0.\\overline{3}"),
         ("", ""),
     ],
 )
@@ -94,7 +101,8 @@ def test_division_by_zero_is_left_to_sympy() -> None:
 
 
 @pytest.mark.parametrize(
-    "answer", ["1e999999", "9" * MAX_LENGTH, "1," * 99 + "1", "(" * MAX_LENGTH, "1" + " 000" * 49]
+    "answer", ["1e999999", "9" * MAX_LENGTH, "1," * 99 + "1", "(" * MAX_LENGTH, "1" + " 000" * 49,
+               "1" + ",\\! 000" * 30, "{, }" * 50]
 )
 def test_hostile_inputs_return_within_a_millisecond(answer: str) -> None:
     start = time.perf_counter()
@@ -108,6 +116,16 @@ def test_normalise_keeps_a_space_between_digits() -> None:
 
 def test_normalise_keeps_a_space_after_a_comma() -> None:
     assert normalise("1, 000") == "1, 000"
+
+
+def test_normalise_drops_spaces_around_explicit_thousands_separators() -> None:
+    assert normalise("32,\\! 349") == "32,349"
+    assert normalise("14 {, }916") == "14,916"
+
+
+def test_normalise_keeps_a_closing_ellipsis() -> None:
+    assert normalise("1, 2, 3...") == "1, 2, 3..."
+    assert normalise("1, 2, 3....") == "1, 2, 3..."
 
 
 def test_normalise_drops_spaces_around_operators_and_sizing_commands() -> None:

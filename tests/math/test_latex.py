@@ -11,10 +11,12 @@ from rlvr_gym.verifiers.math.latex import (
     parse_answer,
     parse_expression,
 )
+from rlvr_gym.verifiers.math.latex_tokens import MAX_REPETEND
 from rlvr_gym.verifiers.math.structures import (
     DEGREE,
     PERCENT,
     Bracketed,
+    Continuation,
     Matrix,
     RealSet,
     Relation,
@@ -64,6 +66,21 @@ def test_an_integer_before_an_improper_fraction_multiplies() -> None:
 )
 def test_thousands_separators_join_digit_groups(text: str) -> None:
     assert parse_expression(text) == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("11,\\! 111,\\! 111,\\! 100", 11_111_111_100), ("32,\\! 349", 32_349),
+     ("40,\\!000", 40_000), ("14 {, }916", 14_916), ("14{, }916", 14_916),
+     ("14 {,} 916", 14_916)],
+)
+def test_explicit_thousands_separators_may_have_spaces_around_them(text: str, value: int) -> None:
+    assert parse_expression(text) == value
+
+
+def test_a_negative_space_after_a_comma_between_items_keeps_the_comma() -> None:
+    one, two = Scalar(sympy.Integer(1)), Scalar(sympy.Integer(2))
+    assert parse_answer("(1,\\!2)").node == Bracketed("(", ")", (one, two))
 
 
 def test_a_comma_followed_by_a_space_separates_items() -> None:
@@ -183,6 +200,127 @@ def test_combinatorics_absolute_value_and_rounding(text: str, value: sympy.Expr)
 )
 def test_units_currency_and_wrappers_are_stripped(text: str) -> None:
     assert parse_answer(text).node == Scalar(sympy.Integer(10))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,000.99€", R(100099, 100)), ("€1,000.99", R(100099, 100)), ("£5", 5), ("300¥", 300),
+     ("5\\euro", 5), ("1,000.99 m²", R(100099, 100)), ("1,000.99m²", R(100099, 100)),
+     ("100\\pi\\text{ m}^2", 100 * sympy.pi), ("5\\text{ cm}^3", 5), ("5 cm^2", 5),
+     ("5 cm²", 5), ("2\\,\\text{s}", 2), ("3\\mathrm{L}", 3)],
+)
+def test_currency_and_units_after_a_number_are_dropped(text: str, value: sympy.Expr) -> None:
+    assert parse_expression(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("3 m^2", 3 * sympy.Symbol("m") ** 2), ("\\text{m}", sympy.Symbol("m")),
+     ("m²", sympy.Symbol("m") ** 2), ("3m", 3 * sympy.Symbol("m"))],
+)
+def test_a_unit_letter_is_a_variable_unless_it_follows_a_value_as_a_unit(
+    text: str, value: sympy.Expr
+) -> None:
+    assert parse_expression(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("x²", x**2), ("10³", 1000), ("2^3", 8)])
+def test_unicode_superscripts_are_powers(text: str, value: sympy.Expr) -> None:
+    assert parse_expression(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("4.5 \\text{ million}", 4_500_000), ("4.5 million", 4_500_000), ("3 thousand", 3000),
+     ("2\\text{ billion dollars}", 2_000_000_000), ("-1.5\\text{ trillion}", -1.5e12)],
+)
+def test_a_scale_word_after_a_number_multiplies_it(text: str, value: float) -> None:
+    assert parse_expression(text) == sympy.Rational(value)
+
+
+def test_a_scale_word_alone_is_text() -> None:
+    assert parse_answer("\\text{million}").node == Text("million")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0.\\overline{3}", R(1, 3)), ("0.\\overline{9}", 1), ("1.2\\overline{34}", R(611, 495)),
+     ("0.1\\overline{6}", R(1, 6)), ("0.\\overline3", R(1, 3)), ("0.(3)", R(1, 3)),
+     ("0.1(6)", R(1, 6)), ("-0.\\overline{142857}", R(-1, 7))],
+)
+def test_repeating_decimals_are_exact_rationals(text: str, value: sympy.Expr) -> None:
+    answer = parse_answer(text)
+    assert answer.node == Scalar(sympy.sympify(value))
+    assert not answer.has_decimal
+
+
+def test_an_expression_in_parentheses_after_a_decimal_multiplies_it() -> None:
+    assert parse_expression("2.5(x+1)") == R(5, 2) * (x + 1)
+
+
+@pytest.mark.parametrize(
+    "text", ["0.\\overline{x}", "0.\\overline{" + "3" * (MAX_REPETEND + 1) + "}"]
+)
+def test_a_repetend_must_be_a_short_run_of_digits(text: str) -> None:
+    with pytest.raises(LatexSyntaxError):
+        parse_answer(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("five", 5), ("\\text{five}", 5), ("\\textbf{Twelve}", 12), ("twenty", 20),
+     ("twenty-one", 21), ("ninety nine", 99), ("one hundred", 100), ("a hundred", 100),
+     ("one hundred and five", 105), ("zero", 0), ("\\text{ seven }", 7), ("Three.", 3)],
+)
+def test_a_number_written_in_words_is_that_number(text: str, value: int) -> None:
+    assert parse_answer(text).node == Scalar(sympy.Integer(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("\\text{five apples}", "five apples"), ("\\text{twenty-eleven}", "twenty-eleven"),
+     ("\\text{hundred hundred}", "hundred hundred"), ("\\text{zero hundred}", "zero hundred")],
+)
+def test_words_that_are_not_a_whole_number_stay_text(text: str, words: str) -> None:
+    assert parse_answer(text).node == Text(words)
+
+
+@pytest.mark.parametrize(
+    "text", ["\\text{infinitely many}", "infinitely many", "\\text{Infinitely many solutions}",
+             "\\text{infinite}"],
+)
+def test_infinitely_many_is_infinity(text: str) -> None:
+    assert parse_answer(text).node == Scalar(sympy.oo)
+
+
+@pytest.mark.parametrize(
+    "text", ["1, 2, 3, ...", "1, 2, 3, \\ldots", "1, 2, 3, \\cdots", "1, 2, 3, \\dots",
+             "1, 2, 3, …", "1, 2, 3\\ldots", "1, 2, 3...", "1, 2, 3, \\ldots."],
+)
+def test_a_list_ending_in_an_ellipsis_continues(text: str) -> None:
+    items = tuple(Scalar(sympy.Integer(n)) for n in (1, 2, 3))
+    assert parse_answer(text).node == ValueList((*items, Continuation()))
+
+
+def test_a_list_left_dangling_on_a_comma_continues() -> None:
+    # What the extractor leaves of `1, 2, 3, ...` after stripping the "full stop".
+    items = tuple(Scalar(sympy.Integer(n)) for n in (1, 2, 3))
+    assert parse_answer("1, 2, 3,").node == ValueList((*items, Continuation()))
+
+
+def test_a_single_number_with_a_trailing_comma_is_that_number() -> None:
+    assert parse_answer("5,").node == Scalar(sympy.Integer(5))
+
+
+def test_a_set_with_an_ellipsis_continues() -> None:
+    items = (Scalar(sympy.Integer(1)), Scalar(sympy.Integer(2)), Continuation())
+    assert parse_answer("\\{1, 2, \\ldots\\}").node == SetOf(items)
+
+
+def test_an_ellipsis_inside_a_list_stands_for_the_missing_items() -> None:
+    node = parse_answer("1, 2, \\ldots, 10").node
+    assert node == ValueList((Scalar(sympy.Integer(1)), Scalar(sympy.Integer(2)), Continuation(),
+                              Scalar(sympy.Integer(10))))
 
 
 @pytest.mark.parametrize("text", ["50\\%", "50%", "50 percent"])

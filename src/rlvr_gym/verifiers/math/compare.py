@@ -5,6 +5,7 @@ from outside), is deterministic, and never raises on bad model output. The rules
 
 * Numbers compare exactly. A *decimal* equals a different exact value only within a relative
   1e-9, so `0.5` = 1/2 but `0.333` ≠ 1/3 and `3.14` ≠ π (`0.3333333333` = 1/3 does pass).
+  A repeating decimal is exact (`0.\\overline{3}` = 1/3), and so are numbers in words (`five`).
 * `50\\%` equals 50 and 0.5 (as in Math-Verify); two percentages compare as written.
   `30^\\circ` equals 30 and π/6.
 * Expressions: equal if they agree at four fixed sample points (real values of both signs,
@@ -20,6 +21,11 @@ from outside), is deterministic, and never raises on bad model output. The rules
   interval. Matrices compare entry by entry; a one-row or one-column matrix equals a tuple.
 * A bare `1,000` is one thousand, unless the other answer is a list or set, in which case it is
   re-read as the list 1, 0 (see `latex_tokens` for the separator rule).
+* A list ending in an ellipsis (`1, 2, 3, \\ldots`) is infinite: it equals only a list with the
+  same items and an ellipsis, never a finite list or set.
+* Multiple choice: against a reference that is an option letter (`D`, `(D)`, `\\text{(D)}`), an
+  answer that opens with that letter in parentheses picks it, whatever follows
+  (`\\text{(D) } 12`). The rule is one-way: the reference names the option.
 """
 
 from __future__ import annotations
@@ -35,9 +41,11 @@ import sympy
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.verifiers.math.fast_path import fast_equivalent, normalise
 from rlvr_gym.verifiers.math.latex import LatexSyntaxError, ParsedAnswer, parse_answer
+from rlvr_gym.verifiers.math.latex_tokens import chosen_option
 from rlvr_gym.verifiers.math.structures import (
     MARKER_SCALE,
     Bracketed,
+    Continuation,
     Matrix,
     Node,
     RealSet,
@@ -77,7 +85,7 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
     """Whether `answer` means the same as `reference`, and which rule decided it.
 
     The reason is "identical", "numeric", "symbolic", "equation", "set", "interval", "tuple",
-    "matrix" or "text" when equal; "mismatch", "unparseable reference: ...", "unparseable
+    "matrix", "text" or "choice" when equal; "mismatch", "unparseable reference: ...", "unparseable
     answer: ..." or "comparison failed: ..." otherwise. Only MemoryError and RecursionError
     escape (the worker reports those).
     """
@@ -95,6 +103,9 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
         ref = parse_answer(reference)
     except LatexSyntaxError as exc:
         return False, f"unparseable reference: {_shorten(str(exc))}"
+    option = _option_letter(ref.node)
+    if option is not None and chosen_option(answer) == option:
+        return True, "choice"  # before parsing: the option's own text need not parse
     try:
         ans = parse_answer(answer)
     except LatexSyntaxError as exc:
@@ -113,6 +124,15 @@ def answers_equivalent(reference: str, answer: str) -> tuple[bool, str]:
 def _shorten(message: str, limit: int = 120) -> str:
     """Reasons travel in logs and verdicts: never echo a megabyte of model output."""
     return message if len(message) <= limit else message[:limit - 3] + "..."
+
+
+def _option_letter(node: Node) -> str | None:
+    """The letter of a multiple-choice reference (`D`, `(D)`, `\\text{D}` parse alike)."""
+    if isinstance(node, Scalar) and isinstance(node.expr, sympy.Symbol):
+        name = str(node.expr)
+        if len(name) == 1 and "A" <= name <= "Z":
+            return name
+    return None
 
 
 def _reread_thousands(
@@ -140,6 +160,8 @@ def _equal(a: Node, b: Node, tol: float) -> str | None:
             return None
         free = (a.expr.free_symbols | b.expr.free_symbols) - MARKER_SCALE.keys()
         return "symbolic" if free else "numeric"
+    if isinstance(a, Continuation) or isinstance(b, Continuation):
+        return "set" if isinstance(a, Continuation) and isinstance(b, Continuation) else None
     if isinstance(a, Relation) or isinstance(b, Relation):
         return _relation_equal(a, b, tol)
     if isinstance(a, RealSet) or isinstance(b, RealSet):

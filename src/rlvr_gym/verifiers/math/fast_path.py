@@ -54,25 +54,35 @@ def normalise(text: str) -> str:
     """`text` without delimiters, sizing commands and spaces that carry no meaning.
 
     A space is kept between two letters or digits (it separates `2 1/2`, `\\pi r`, `2 e3`) and
-    after a comma (`1, 000` is a list, `1,000` a number); elsewhere it changes nothing.
+    after a bare comma (`1, 000` is a list, `1,000` a number); elsewhere, and around the explicit
+    thousands separators `{,}`, `{, }` and `,\\!`, it changes nothing. A closing ellipsis stays.
     """
     s = text.strip()
+    if ",\\!" in s or "{, }" in s:
+        s = s.replace(",\\!", "{,}").replace("{, }", "{,}")
     for mark in _STRIP:
         if mark in s:
             s = s.replace(mark, "")
-    s = s.replace("{,}", ",").replace("\\,", " ").replace("\\dfrac", "\\frac").replace(
-        "\\tfrac", "\\frac")
+    s = s.replace("\\,", " ").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     out: list[str] = []
-    for i, c in enumerate(s):
-        if c.isspace():
-            before, after = out[-1:] or [""], s[i + 1:i + 2]
+    i, end = 0, len(s)
+    while i < end:
+        c = s[i]
+        i += 1
+        if c == "{" and s.startswith(",}", i):
+            out.append(",")
+            i += 2
+            while i < end and s[i].isspace():
+                i += 1
+        elif c.isspace():
+            before, after = out[-1:] or [""], s[i:i + 1]
             meaningful = (before[0].isalnum() and after.isalnum()) or before[0] == ","
             if meaningful and out[-1] != " ":
                 out.append(" ")
-            continue
-        out.append(c)
+        else:
+            out.append(c)
     result = "".join(out).strip()
-    while result.endswith("."):
+    while result.endswith(".") and not (result.endswith("...") and not result.endswith("....")):
         result = result[:-1]
     return result
 

@@ -9,7 +9,12 @@ that builds sympy objects directly (no `parse_expr`, no `eval`). Conventions it 
 * `2\\frac{1}{2}` and `2 1/2` are mixed numbers (a proper fraction right after an integer);
 * `2^10` in plain text means 2¹⁰ (the whole number is the exponent);
 * `1/2x` is (1/2)·x, read left to right;
-* `\\sin^2 x` is (sin x)², `\\sin^{-1} x` is arcsin x, `\\sin 2x` is sin(2x).
+* `\\sin^2 x` is (sin x)², `\\sin^{-1} x` is arcsin x, `\\sin 2x` is sin(2x);
+* `0.\\overline{3}` and `0.(3)` are exactly 1/3 (an exact value, not a decimal);
+* a number in words (`five`, `\\text{twenty-one}`) is that number, and `infinitely many` is ∞;
+* a list ending in an ellipsis (`1, 2, 3, \\ldots`) goes on forever: it ends in `Continuation`.
+  So does a list left dangling on a comma (`1, 2, 3,`): that is what remains of
+  `1, 2, 3, ...` once the answer extractor strips trailing dots as a full stop.
 
 Integer powers and factorials too large to write out stay unevaluated, so a hostile answer such
 as `10^{10^{10}}` costs microseconds, not the worker's memory.
@@ -36,6 +41,7 @@ from rlvr_gym.verifiers.math.latex_tokens import (
     TEXT,
     LatexSyntaxError,
     Token,
+    spelled_number,
     tokenize,
 )
 from rlvr_gym.verifiers.math.structures import (
@@ -43,6 +49,7 @@ from rlvr_gym.verifiers.math.structures import (
     PERCENT,
     PLUS_MINUS,
     Bracketed,
+    Continuation,
     Matrix,
     Node,
     RealSet,
@@ -65,7 +72,10 @@ _MAX_FACTORIAL: Final = 2_000
 _MAX_DECIMAL_EXPONENT: Final = 1_000
 
 Part: TypeAlias = "sympy.Expr | Node"
-_STRUCTURES: Final = (Bracketed, SetOf, ValueList, RealSet, Matrix, Text, Relation, Scalar)
+_STRUCTURES: Final = (Bracketed, SetOf, ValueList, RealSet, Matrix, Text, Relation, Scalar,
+                      Continuation)
+# Prose that means "infinitely many" (compared after lower-casing and dropping punctuation).
+_INFINITE_PHRASES: Final = frozenset({"infinitely many", "infinitely many solutions", "infinite"})
 
 _UNARY: Final = {
     "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec,
@@ -137,10 +147,17 @@ def parse_answer(text: str, *, comma_thousands: bool = True) -> ParsedAnswer:
 
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str, comma_thousands: bool) -> ParsedAnswer:
+    spelled = spelled_number(text)
+    if spelled is not None:
+        return ParsedAnswer(Scalar(sympy.Integer(spelled)), has_decimal=False)
     tokens = tokenize(text, comma_thousands=comma_thousands)
     words = [t.text for t in tokens if t.kind == TEXT]
     if words and all(t.kind == TEXT or t.text in "()[],." for t in tokens):
-        return ParsedAnswer(Text(" ".join(words)), has_decimal=False)
+        phrase = " ".join(words)
+        if " ".join("".join(c if c.isalnum() else " " for c in phrase.lower()).split()) in (
+                _INFINITE_PHRASES):
+            return ParsedAnswer(Scalar(sympy.oo), has_decimal=False)
+        return ParsedAnswer(Text(phrase), has_decimal=False)
     parser = _Parser(tuple(t for t in tokens if t.kind != TEXT))  # words beside math are units
     try:
         node = parser.answer()
@@ -204,12 +221,20 @@ class _Parser:
         """Comma-separated items up to (not including) one of `closers` or the end."""
         items: list[Node] = []
         while True:
+            dangling = False
             while self.at(OP, ",", ";"):
                 self.take()
+                dangling = True
+            if self.at(OP, "..."):
+                self.take()
+                items.append(Continuation())
+                continue
             if self.peek() is None or (closers and self.at(OP, *closers)):
+                if dangling and not closers and len(items) > 1:
+                    items.append(Continuation())  # `1, 2, 3,`: see the module docstring
                 return items
             items.append(_node(self.item()))
-            if not self.at(OP, ",", ";"):
+            if not self.at(OP, ",", ";", "..."):
                 return items
 
     def item(self) -> Part:
@@ -401,6 +426,8 @@ class _Parser:
         raise LatexSyntaxError(f"unexpected {text!r}")
 
     def number(self, text: str) -> sympy.Expr:
+        if text.endswith(")"):
+            return _repeating_decimal(text)
         if "." in text or "e" in text:
             self.has_decimal = True
         mantissa, _, exponent = text.partition("e")
@@ -567,6 +594,16 @@ def _real_set(node: Node) -> sympy.Set:
     if value is None:
         raise LatexSyntaxError(f"a {type(node).__name__} is not a set of real numbers")
     return value
+
+
+def _repeating_decimal(text: str) -> sympy.Rational:
+    """`1.2(34)` = 1.2343434… = (1.234 · 10² − 1.2) / (10² − 1), exactly.
+
+    The tokenizer caps the repetend's length, so `10**len` is small.
+    """
+    head, _, repetend = text[:-1].partition("(")
+    scale = sympy.Integer(10) ** len(repetend)
+    return (sympy.Rational(head + repetend) * scale - sympy.Rational(head)) / (scale - 1)
 
 
 def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:

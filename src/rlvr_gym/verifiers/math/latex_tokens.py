@@ -9,7 +9,12 @@ Thousands separators join a leading group of one to three digits to groups of ex
 digits (`1,234,567`; a group followed by a fourth digit ends the number). `{,}`, `\\,` and a
 space are separators anywhere; a bare comma is one only at top level, outside brackets and set
 braces, and never when followed by a space. So `1,000` is one thousand, `1, 000` is the list
-1, 0 and `\\{1,000\\}` is the set {1, 0}.
+1, 0 and `\\{1,000\\}` is the set {1, 0}. The explicit separators `{,}`, `{, }` and `,\\!`
+may have spaces around them (`32,\\! 349`, `14 {, }916`).
+
+A repeating decimal is one NUM token whose repetend is in parentheses: `0.\\overline{3}` and
+`0.(3)` both become `0.(3)`. An ellipsis (`...`, `\\ldots`, `\\cdots`, `\\dots`, `…`) is
+the OP token `...`; a scale word after a number (`4.5 million`) becomes `* 1000000`.
 """
 
 from __future__ import annotations
@@ -89,6 +94,16 @@ UNIT_WORDS: Final = frozenset({
     "week", "weeks", "year", "years", "gram", "grams", "liter", "liters", "litre", "litres",
     "square", "cubic", "radian", "radians", "rad", "people", "students", "points", "cm2", "m2",
 })
+# One-letter units, read as units only after a value and only in `\text` or with a unicode
+# power (`100\pi\text{ m}^2`, `5 m²`); `5 m^2` is a monomial.
+_UNIT_LETTERS: Final = frozenset({"m", "g", "s", "L", "h"})
+_CURRENCY_COMMANDS: Final = frozenset({"euro", "texteuro", "pounds", "textsterling", "yen",
+                                       "textyen"})
+_SCALE_WORDS: Final = {"thousand": "1000", "million": "1000000", "billion": "1000000000",
+                       "trillion": "1000000000000"}
+_ELLIPSIS_COMMANDS: Final = frozenset({"ldots", "cdots", "dots", "dotsc", "dotsb", "hdots"})
+# The longest repetend read (1/97 has 96 digits): `10**len` stays small on hostile input.
+MAX_REPETEND: Final = 1_000
 _DEGREE_WORDS: Final = frozenset({"degree", "degrees", "deg"})
 _PERCENT_WORDS: Final = frozenset({"percent"})
 # Short words that are answers, not products of variables (`no` is not n·o).
@@ -98,8 +113,11 @@ _UNICODE: Final = {
     "−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "≤": "<=", "≥": ">=", "≠": "!=",
     "π": "\\pi ", "∞": "\\infty ", "√": "\\sqrt ", "°": "\\degree ", "∪": "\\cup ",
     "∅": "\\emptyset ", "±": "\\pm ", "∈": "\\in ", "⟨": "\\langle ", "⟩": "\\rangle ",
-    "≈": "=", "\u2009": " ", "\u00a0": " ",
+    "≈": "=", "\u2009": " ", "\u00a0": " ", "…": "\\ldots ", "€": " ",
+    "£": " ", "¥": " ", "₹": " ", "¢": " ",
 }
+# Kept apart from `^2` until scanned: `5 m²` is a unit, `5 m^2` a monomial.
+_SUPERSCRIPTS: Final = {"²": "2", "³": "3"}
 _OPENERS: Final = frozenset({"(", "[", "lset", "langle"})
 _CLOSERS: Final = frozenset({")", "]", "rset", "rangle"})
 
@@ -119,11 +137,13 @@ def _pre_normalise(text: str) -> str:
             s = s.replace(old, new)
     for old, new in (("\\$", " "), ("$", " "), ("\\(", " "), ("\\)", " "), ("\\[", " "),
                      ("\\]", " "), ("^{\\circ}", "\\degree "), ("^\\circ", "\\degree "),
-                     ("\\%", "%"), ("\\!", ""), ("**", "^")):
+                     ("\\%", "%"), ("{, }", "{,}"), ("**", "^")):
         if old in s:
             s = s.replace(old, new)
     s = s.strip()
     while s.endswith((".", "\\\\")):
+        if s.endswith("...") and not s.endswith("...."):
+            break  # a closing ellipsis is part of the answer, not a full stop
         s = s[:-1].rstrip() if s.endswith(".") else s[:-2].rstrip()
     return s
 
@@ -154,8 +174,13 @@ class _Scanner:
             if c.isspace() or c == "~":
                 self.space = True
                 self.i += 1
-            elif c.isdigit() or (c == "." and s[self.i + 1:self.i + 2].isdigit()):
-                self.emit(NUM, self.number())
+            elif c.isdigit() or (c == "." and s[self.i + 1:self.i + 2].isdecimal()):
+                if c in _SUPERSCRIPTS:
+                    self.emit(OP, "^")
+                    self.emit(NUM, _SUPERSCRIPTS[c])
+                    self.i += 1
+                else:
+                    self.emit(NUM, self.number())
             elif c.isascii() and c.isalpha():
                 self.word()
             elif c == "\\":
@@ -173,6 +198,9 @@ class _Scanner:
         elif two == "+-":
             self.emit(OP, "pm")
             self.i += 2
+        elif c == "." and s.startswith("...", i):
+            self.emit(OP, "...")
+            self.i += 3
         elif c == "{" and s.startswith("{,}", i):
             self.space = True  # a `{,}` that does not join digit groups is a stray mark
             self.i += 3
@@ -194,38 +222,79 @@ class _Scanner:
             self.i += sep
             groups.append(self._digits())
         text = "".join(groups)
-        if s.startswith(".", self.i) and s[self.i + 1:self.i + 2].isdigit():
+        if s.startswith(".", self.i) and s[self.i + 1:self.i + 2].isdecimal():
             self.i += 1
             text += "." + self._digits()
+            repetend = self._repetend()
+            if repetend:
+                return f"{text}({repetend})"
         elif not text:
             raise LatexSyntaxError(f"malformed number at {s[start:start + 10]!r}")
+        elif s.startswith(".", self.i):
+            self.i += 1
+            repetend = self._repetend()
+            if repetend:
+                return f"{text}.({repetend})"
+            self.i -= 1
         j = self.i
         if s[j:j + 1] in ("e", "E"):
             k = j + 1
             if s[k:k + 1] in ("+", "-"):
                 k += 1
-            if s[k:k + 1].isdigit():
+            if s[k:k + 1].isdecimal():
                 self.i = k
                 text += "e" + s[j + 1:k] + self._digits()
         return text
 
+    def _repetend(self) -> str:
+        """The repeating block after a decimal's digits (`\\overline{34}`, `(34)`), consumed."""
+        s, i = self.s, self.i
+        if s.startswith("\\overline", i) and not s[i + 9:i + 10].isalpha():
+            self.i = i + 9
+            block = self.braced().strip()
+            if not block.isdigit():
+                raise LatexSyntaxError("\\overline after a decimal must cover digits")
+        elif s.startswith("(", i):
+            end = s.find(")", i, i + MAX_REPETEND + 2)
+            block = s[i + 1:end] if end > 0 else ""
+            if not (block.isascii() and block.isdigit()):
+                return ""  # `2.5(x+1)` is a product
+            self.i = end + 1
+        else:
+            return ""
+        if not block.isascii() or len(block) > MAX_REPETEND:
+            raise LatexSyntaxError("the repeating block of a decimal is too long")
+        return block
+
     def _digits(self) -> str:
         s, start = self.s, self.i
-        while self.i < len(s) and s[self.i].isdigit():
+        while self.i < len(s) and s[self.i].isdecimal():
             self.i += 1
         return s[start:self.i]
 
     def _thousands_separator(self) -> int:
         """Length of a thousands separator at the cursor (0 if none): see the module docstring."""
         s, i = self.s, self.i
-        for sep, anywhere in (("{,}", True), ("\\,", True), (",", False), (" ", True)):
+        j = i
+        while s.startswith(" ", j):
+            j += 1
+        explicit = 3 if s.startswith(("{,}", ",\\!"), j) else 0
+        if explicit:  # spaces around `{,}` and `,\!` do not matter
+            j += explicit
+            while s.startswith(" ", j):
+                j += 1
+            group = s[j:j + 3]
+            if len(group) == 3 and group.isdecimal() and not s[j + 3:j + 4].isdecimal():
+                return j - i
+            return 0
+        for sep, anywhere in (("\\,", True), (",", False), (" ", True)):
             if not s.startswith(sep, i):
                 continue
             if not anywhere and (self.depth > 0 or (sep == "," and not self.comma_thousands)):
                 return 0
             j = i + len(sep)
             group = s[j:j + 3]
-            if len(group) == 3 and group.isdigit() and not s[j + 3:j + 4].isdigit():
+            if len(group) == 3 and group.isdecimal() and not s[j + 3:j + 4].isdecimal():
                 return len(sep)
             return 0
         return 0
@@ -250,9 +319,12 @@ class _Scanner:
             self.emit(OP, "deg")
         elif lower in _PERCENT_WORDS:
             self.emit(OP, "%")
-        elif lower in UNIT_WORDS:
+        elif lower in UNIT_WORDS or (word in _UNIT_LETTERS and self.after_value()
+                                     and self.s[self.i:self.i + 1] in _SUPERSCRIPTS):
             self.skip_unit_exponent()
             self.space = True
+        elif lower in _SCALE_WORDS and self.after_number():
+            self.emit_scale(lower)
         elif word[:-1] in FUNCTIONS and len(word) > 2:
             self.emit(FUNC, word[:-1])  # `sinx`, `lnx`
             self.emit(NAME, word[-1])
@@ -263,12 +335,29 @@ class _Scanner:
             for letter in word:
                 self.emit(NAME, letter)
 
+    def after_number(self) -> bool:
+        return bool(self.out) and self.out[-1].kind == NUM
+
+    def after_value(self) -> bool:
+        """Whether the last token ends a value (`5`, `\\pi`, `x`, `)`), so a unit may follow."""
+        last = self.out[-1] if self.out else None
+        return last is not None and (last.kind in (NUM, NAME) or (
+            last.kind == OP and last.text in (")", "]", "}")))
+
+    def emit_scale(self, word: str) -> None:
+        """`4.5 million` is 4.5 · 10⁶."""
+        self.emit(OP, "*")
+        self.emit(NUM, _SCALE_WORDS[word])
+
     def skip_unit_exponent(self) -> None:
         """Drop the `^2` of `cm^2` along with the unit."""
         s = self.s
         j = self.i
         while j < len(s) and s[j] == " ":
             j += 1
+        if s[j:j + 1] in _SUPERSCRIPTS:
+            self.i = j + 1
+            return
         if not s.startswith("^", j):
             return
         j += 1
@@ -318,6 +407,10 @@ class _Scanner:
                 self.braced()  # column specification
         elif name in ("hspace", "vspace", "phantom", "hphantom"):
             self.braced()
+        elif name in _ELLIPSIS_COMMANDS:
+            self.emit(OP, "...")
+        elif name in _CURRENCY_COMMANDS:
+            self.space = True
         elif name in ("imath", "jmath"):
             self.emit(NAME, "i")
         elif name == "not" and s.startswith("=", self.i):
@@ -335,6 +428,8 @@ class _Scanner:
             self.emit(OP, "\\\\")
         elif c in ",;: " or c == "":
             self.space = True
+        elif c == "!":
+            pass  # negative thin space
         elif c in "%&#_":
             self.emit(OP, c if c != "&" else "&")
         elif c == "|":
@@ -385,6 +480,9 @@ class _Scanner:
         lowered = [w.lower() for w in words]
         if name == "operatorname" and content in FUNCTIONS:
             self.emit(FUNC, content)
+        elif len(words) == 1 and words[0] in _UNIT_LETTERS and self.after_value():
+            self.skip_unit_exponent()  # `100\pi\text{ m}^2`
+            self.space = True
         elif all(len(w) < 2 or not w.isalpha() for w in words) and not _has_letter_run(content):
             self.splice(content)  # `\text{5}`, `\text{(A)}`, `\mathrm{x}`
         elif len(lowered) == 1 and (lowered[0] in _CONSTANT_WORDS or words[0] in GREEK):
@@ -392,13 +490,96 @@ class _Scanner:
         elif len(lowered) == 1 and lowered[0] in _CONNECTIVES:
             self.emit(OP, _CONNECTIVES[lowered[0]])
         elif all(w in UNIT_WORDS for w in lowered):
-            self.skip_unit_exponent()
+            self.skip_unit_exponent()  # `\text{ cm}^3`
             self.space = True
+        elif (lowered[0] in _SCALE_WORDS and self.after_number()
+              and all(w in UNIT_WORDS for w in lowered[1:])):
+            self.emit_scale(lowered[0])  # `4.5 \text{ million}`, `2\text{ billion dollars}`
         elif all(w in _DEGREE_WORDS for w in lowered):
             self.emit(OP, "deg")
         else:
             self.emit(TEXT, content)
             self.skip_unit_exponent()
+
+
+_WRAPPERS: Final = _TEXT_WRAPPERS | _MATH_WRAPPERS
+_SPELLED_UNITS: Final = {
+    word: value for value, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen"))
+}
+_SPELLED_TENS: Final = {
+    word: 10 * value for value, word in enumerate((
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), start=2)
+}
+_MAX_SPELLED_LENGTH: Final = 80  # "nine hundred and seventy-seven" inside `\textbf{...}`
+
+
+def spelled_number(text: str) -> int | None:
+    """The value of an answer that is a whole number from 0 to 999 written in words.
+
+    `five`, `\\text{Twenty-one}`, `one hundred and five` → 5, 21, 105; anything else → None.
+    """
+    s = text.strip().strip("$").strip()
+    if len(s) > _MAX_SPELLED_LENGTH or not (s[-1:].isalpha() or s.endswith(("}", "."))):
+        return None
+    for _ in range(3):  # `\boxed{\text{five}}`
+        brace = s.find("{")
+        if not (s.startswith("\\") and s.endswith("}") and brace > 0
+                and s[1:brace] in _WRAPPERS):
+            break
+        s = s[brace + 1:-1].strip()
+    words = s.rstrip(".").lower().replace("-", " ").split()
+    if "hundred" not in words:
+        return _below_hundred(words)
+    split = words.index("hundred")
+    head, tail = words[:split], words[split + 1:]
+    hundreds = 1 if head in ([], ["a"]) else _below_hundred(head)
+    if tail[:1] == ["and"]:
+        tail = tail[1:]
+    rest = _below_hundred(tail) if tail else 0
+    if hundreds is None or not 1 <= hundreds <= 9 or rest is None or (tail and rest == 0):
+        return None
+    return 100 * hundreds + rest
+
+
+def _below_hundred(words: list[str]) -> int | None:
+    if len(words) == 1:
+        word = words[0]
+        return _SPELLED_UNITS.get(word, _SPELLED_TENS.get(word))
+    if len(words) == 2 and words[0] in _SPELLED_TENS and words[1] in _SPELLED_UNITS:
+        unit = _SPELLED_UNITS[words[1]]
+        return _SPELLED_TENS[words[0]] + unit if 1 <= unit <= 9 else None
+    return None
+
+
+def chosen_option(text: str) -> str | None:
+    """The option letter an answer opens with: `(D)`, `\\text{(D) } 12`, `\\textbf{(D)} 12` → "D".
+
+    Only a capital letter in parentheses counts, so `(x) 12` or `D 12` picks nothing, and an
+    answer naming a second option (`(A) and (C)`) picks none.
+    """
+    i = 0
+    while i < len(text) and text[i] in " $":
+        i += 1
+    while text.startswith("\\", i):  # leading wrappers; an index, not slices: linear
+        brace = text.find("{", i, i + 16)
+        if brace < 0 or text[i + 1:brace] not in _WRAPPERS:
+            break
+        i = brace + 1
+        while text.startswith(" ", i):
+            i += 1
+    if not _is_option(text, i):
+        return None
+    if any(_is_option(text, j) for j in range(i + 3, len(text) - 2)):
+        return None  # `(A) and (C)` picks two
+    return text[i + 1]
+
+
+def _is_option(text: str, i: int) -> bool:
+    return (text.startswith("(", i) and text[i + 2:i + 3] == ")"
+            and "A" <= text[i + 1:i + 2] <= "Z")
 
 
 def _has_letter_run(text: str) -> bool:

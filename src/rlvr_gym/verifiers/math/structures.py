@@ -83,13 +83,21 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """An ellipsis in a list (`1, 2, 3, \\ldots`): the pattern goes on, so a list ending in one
+    is infinite and never equals a finite list; it matches only another ellipsis."""
+
+
+@dataclass(frozen=True)
 class Text:
     """A prose answer (`no solution`, `even`), compared case- and space-insensitively."""
 
     text: str
 
 
-Node: TypeAlias = "Scalar | Relation | Bracketed | SetOf | ValueList | RealSet | Matrix | Text"
+Node: TypeAlias = (
+    "Scalar | Relation | Bracketed | SetOf | ValueList | RealSet | Matrix | Text | Continuation"
+)
 
 
 def map_exprs(node: Node, fn: Callable[[sympy.Expr], sympy.Expr]) -> Node:
