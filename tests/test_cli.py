@@ -35,7 +35,7 @@ SCORE_ROWS = [
      "response": "It is \\boxed{21}. Or maybe \\boxed{22}."},
     {"id": "frac", "family": "math", "answer": "\\frac{1}{2}", "response": "\\boxed{0.5}"},
     {"id": "no-response", "family": "math", "answer": "22"},
-    {"id": "code", "family": "code", "tests": [], "response": "print(1)"},
+    {"id": "chess", "family": "chess", "fen": "8/8/8/8/8/8/8/8", "response": "e4"},
 ]
 
 
@@ -62,7 +62,7 @@ def test_score_writes_scores_and_ends_with_the_summary_line(
     assert rows["frac"]["score"] == 1.0
     assert rows["no-response"]["error"].startswith("row 6: field 'response'")
     assert rows[5]["error"].startswith("row 5: not valid JSON")
-    assert rows["code"]["error"].startswith("row 7: unknown family 'code'")
+    assert rows["chess"]["error"].startswith("row 7: unknown family 'chess'")
     summary = json.loads(stdout.strip().splitlines()[-1])
     assert summary["count"] == 7
     assert summary["errors"] == 3

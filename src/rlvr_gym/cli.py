@@ -105,9 +105,32 @@ def _cmd_tasks_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _cmd_sandbox_build(args: argparse.Namespace) -> int:
+    from rlvr_gym.sandboxes.image.build import build_image
+
+    build_image(args.tag, force=args.force)
+    return 0
+
+
+def _cmd_sandbox_reap(args: argparse.Namespace) -> int:
+    from rlvr_gym.sandboxes.reap import reap
+
+    removed = reap(everything=args.all)
+    for name in removed:
+        print(f"removed {name}")
+    print(f"removed {len(removed)} sandbox container(s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``rlvr`` and its subcommands."""
     from rlvr_gym import __version__
+    from rlvr_gym.sandboxes.image.build import DEFAULT_IMAGE
 
     parser = argparse.ArgumentParser(
         prog="rlvr", description="Verifiable problems as RL environments: evaluate and score.",
@@ -176,6 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
     remove = tasks.add_parser("remove", help="forget a task id added with `rlvr tasks add`")
     remove.add_argument("id", metavar="ID")
     remove.set_defaults(handler=_cmd_tasks_remove)
+
+    sb = commands.add_parser("sandbox", help="build the code sandbox image, reap its containers",
+                             description="The Docker sandbox of the code environments.")
+    sb.set_defaults(handler=lambda _args: _usage(sb))
+    sandbox = sb.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
+    build = sandbox.add_parser(
+        "build", help="build the runner image offline (debootstrap + docker import)",
+        description="Build the sandbox runner image from Debian packages, with no registry; "
+        "does nothing when the image is up to date. Needs root and debootstrap.",
+    )
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.add_argument("--tag", default=DEFAULT_IMAGE, help=f"image tag (default {DEFAULT_IMAGE})")
+    build.set_defaults(handler=_cmd_sandbox_build)
+    reap = sandbox.add_parser(
+        "reap", help="remove sandbox containers left by processes that died",
+        description="Remove sandbox containers whose owning process is gone; with --all, "
+        "every sandbox container, including those of running pools.",
+    )
+    reap.add_argument("--all", action="store_true",
+                      help="also remove the containers of live pools")
+    reap.set_defaults(handler=_cmd_sandbox_reap)
     return parser
 
 

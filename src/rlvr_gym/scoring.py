@@ -89,12 +89,53 @@ class MathRowScorer:
         self.pool.close()
 
 
+class CodeRowScorer:
+    """Scores code rows (``kind``, ``entry_point``, ``tests``, ``response``) in the sandbox.
+
+    Programs run in the process-wide Docker pool; ``timeout_s`` is not used (code runs under
+    the sandbox's own limits).
+    """
+
+    def __init__(self, options: ScoreOptions) -> None:
+        from rlvr_gym.verifiers.code.verifier import CodeVerifier
+
+        self.verifier = CodeVerifier()
+
+    def __call__(self, row: Mapping[str, Any]) -> Verdict:
+        from rlvr_gym.core.errors import ConfigurationError
+        from rlvr_gym.tasks.code_datasets import completion_prefix
+        from rlvr_gym.verifiers.code.problem import CodeProblem
+
+        response = row.get("response")
+        if not isinstance(response, str):
+            raise RowError("field 'response' must be a string (the model's program)")
+        reference = {k: row.get(k) for k in ("kind", "entry_point", "tests", "float_tolerance",
+                                             "prefix")}
+        prompt = row.get("prompt")
+        if reference["prefix"] is None and isinstance(prompt, str) and \
+                isinstance(reference["entry_point"], str):
+            reference["prefix"] = completion_prefix(prompt, reference["entry_point"])
+        try:
+            CodeProblem.from_reference(reference)
+        except ConfigurationError as exc:
+            raise RowError(str(exc)) from exc
+        task = Task(id=str(row.get("id") or "row"), family="code",
+                    prompt=prompt if isinstance(prompt, str) else "", reference=reference)
+        return self.verifier.verify(task, response)
+
+    def close(self) -> None:
+        """The shared sandbox pool is closed at exit; nothing to release per run."""
+
+
 SCORERS: dict[str, ScorerFactory] = {"math": MathRowScorer}
 
 
 def register_scorer(family: str, factory: ScorerFactory) -> None:
     """Make rows of `family` scorable; `factory(options)` builds the scorer once per run."""
     SCORERS[family] = factory
+
+
+register_scorer("code", CodeRowScorer)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,12 @@
     RlvrError
     ├── ConfigurationError        the caller asked for something that cannot work; fix the call
     │   ├── UnknownEnvironmentError   no environment registered under that id
-    │   └── TaskFileError             a task or response file is malformed (names file, row, field)
+    │   ├── TaskFileError             a task or response file is malformed (names file, row, field)
+    │   └── ImageMissingError         the sandbox image is not built (run `rlvr sandbox build`)
     ├── InfrastructureError       the machinery failed, not the policy: drop the sample
-    │   └── WorkerCrashed             an isolated worker process died mid-check
+    │   ├── WorkerCrashed             an isolated worker process died mid-check
+    │   └── SandboxError              the sandbox machinery failed (Docker, a container, the agent)
+    │       └── ImageBuildError           the sandbox image could not be built
     └── VerifierTimeout           a check exceeded its hard time limit (verifiers turn this into a
                                   wrong verdict with reason "timeout": pathological answers are the
                                   policy's doing)
@@ -66,3 +69,17 @@ class WorkerCrashed(InfrastructureError):
 
 class VerifierTimeout(RlvrError, TimeoutError):
     """A check ran past its hard time limit and its worker was killed."""
+
+
+class ImageMissingError(ConfigurationError):
+    """The sandbox image does not exist locally; the message says how to build it."""
+
+
+class SandboxError(InfrastructureError):
+    """The sandbox machinery failed (the Docker engine, a container, the agent), not the program
+    it ran. A single run that loses its container is reported as `ExecResult.infra_error`
+    instead; this is raised when the pool cannot work at all."""
+
+
+class ImageBuildError(SandboxError):
+    """Building the sandbox image failed (debootstrap, the Debian mirror, `docker import`)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rlvr_gym.core.registry import RegisterFn
 
 MATH_ENV = "rlvr_gym.envs.math:make_math_env"
+CODE_ENV = "rlvr_gym.envs.code:make_code_env"
 
 # generator name -> (env name, description)
 MATH_GENERATORS: dict[str, tuple[str, str]] = {
@@ -34,7 +35,8 @@ MATH_GENERATORS: dict[str, tuple[str, str]] = {
 
 
 def register_all(register: RegisterFn) -> None:
-    """Register one single-turn and one step-mode id per math generator, a mix and a file task."""
+    """Register the math ids (one single-turn and one step-mode id per generator, a mix and a
+    file task) and the code ids (the bundled public problems, single- and multi-turn)."""
     for name, (env_name, description) in MATH_GENERATORS.items():
         register(f"rlvr/{env_name}-v0", MATH_ENV, family="math",
                  description=description, generator=name)
@@ -46,3 +48,10 @@ def register_all(register: RegisterFn) -> None:
     register("rlvr/MathFile-v0", MATH_ENV, family="math", dataset="sample",
              description="Math problems from a local JSONL/Parquet file (dataset=PATH); "
              "defaults to a small bundled sample.")
+    register("rlvr/CodePublic-v0", CODE_ENV, family="code", dataset="public",
+             description="38 public code problems (HumanEval, MBPP, CodeContests) judged in the "
+             "Docker sandbox; one program per episode.")
+    register("rlvr/CodePublicMulti-v0", CODE_ENV, family="code", dataset="public",
+             mode="multi", max_steps=4,
+             description="The public code problems, multi-turn: submit, read the failing test, "
+             "resubmit (4 submissions).")

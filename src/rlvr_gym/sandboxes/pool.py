@@ -1,0 +1,273 @@
+"""`DockerSandboxPool`: the `Sandbox` on a warm pool of hardened runner containers."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from rlvr_gym.core.errors import ConfigurationError, ImageMissingError, SandboxError
+from rlvr_gym.sandboxes.base import ExecResult, Limits, SandboxFile
+from rlvr_gym.sandboxes.container import ContainerSpec, RunnerContainer
+from rlvr_gym.sandboxes.engine import RECIPE_LABEL, connect
+from rlvr_gym.sandboxes.image.build import DEFAULT_IMAGE, recipe_hash
+from rlvr_gym.sandboxes.protocol import decode_result, run_request
+from rlvr_gym.sandboxes.reap import owner_identity, reap
+
+if TYPE_CHECKING:
+    import docker
+
+log = logging.getLogger(__name__)
+
+# Time the agent may need beyond the wall limit: killing leftovers, draining, collecting, wiping.
+REPLY_GRACE_S = 15.0
+START_ATTEMPTS = 3
+
+_live_pools: weakref.WeakSet[DockerSandboxPool] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_pools() -> None:
+    for pool in list(_live_pools):
+        pool.close()
+
+
+class DockerSandboxPool:
+    """Runs programs in a warm pool of containers, one run per container at a time.
+
+    `size` containers are started ahead of need and reused; each is replaced after
+    `runs_per_container` runs or at once on any anomaly (its agent gone or refusing, a kernel
+    OOM kill, processes that survived the kill, leftovers the agent could not wipe). A run whose
+    container dies under it returns ``ExecResult(infra_error=...)``.
+
+    `limits` are the default per-run limits and also size the containers (memory, pids); a run
+    may ask for less, not more. `env` is added to every program's environment. Thread-safe:
+    `run` takes an idle container, waiting if none is. `close` (also called at exit) removes
+    every container; containers of pools whose process died are removed when the next pool
+    starts on this host, or by `rlvr sandbox reap`.
+    """
+
+    def __init__(
+        self,
+        image: str = DEFAULT_IMAGE,
+        size: int = 2,
+        limits: Limits | None = None,
+        runs_per_container: int = 50,
+        *,
+        env: Mapping[str, str] | None = None,
+        cpus: float = 1.0,
+        work_bytes: int = 64 * 1024**2,
+        start_timeout_s: float = 60.0,
+        client: docker.DockerClient | None = None,
+    ) -> None:
+        if size < 1:
+            raise ConfigurationError(f"DockerSandboxPool size must be at least 1, got {size}")
+        if runs_per_container < 1:
+            raise ConfigurationError(
+                f"runs_per_container must be at least 1, got {runs_per_container}"
+            )
+        if cpus <= 0:
+            raise ConfigurationError(f"cpus must be positive, got {cpus}")
+        self.image = image
+        self.size = size
+        self.limits = limits or Limits()
+        self.runs_per_container = runs_per_container
+        self.env = dict(env or {})
+        self.start_timeout_s = start_timeout_s
+        self._client = client or connect()
+        self._check_image()
+        removed = reap(self._client)
+        if removed:
+            log.info("removed %d sandbox containers of dead processes", len(removed))
+        self._spec = ContainerSpec(
+            image=image, limits=self.limits, owner=owner_identity(), cpus=cpus,
+            work_bytes=work_bytes,
+        )
+        self._idle: queue.Queue[RunnerContainer] = queue.Queue()
+        self._lock = threading.Lock()
+        self._containers: set[RunnerContainer] = set()
+        self._starting = 0
+        self._start_error: BaseException | None = None
+        self._closed = False
+        self._background = ThreadPoolExecutor(
+            max_workers=max(2, size), thread_name_prefix="rlvr-sandbox-pool",
+        )
+        _live_pools.add(self)
+        for _ in range(size):
+            self._replace()
+
+    # ------------------------------------------------------------------ Sandbox
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        files: Sequence[SandboxFile] = (),
+        stdin: bytes = b"",
+        limits: Limits | None = None,
+        collect: Sequence[str] = (),
+    ) -> ExecResult:
+        """Run `argv` in a fresh work folder of an idle container (see `Sandbox.run`)."""
+        limits = limits or self.limits
+        self._check_request(argv, stdin, limits)
+        request = run_request(argv, files=files, stdin=stdin, limits=limits, collect=collect,
+                              env=self.env)
+        container = self._take()
+        try:
+            reply = container.request(request, limits.wall_s + REPLY_GRACE_S)
+            result = decode_result(reply)
+        except SandboxError as exc:
+            diagnostics = container.channel.stderr_tail.decode("utf-8", "replace").strip()
+            self._discard(container, str(exc))
+            detail = f"; agent stderr: {diagnostics[-500:]}" if diagnostics else ""
+            return ExecResult(
+                exit_code=None,
+                infra_error=f"sandbox container {container.id[:12]} failed: {exc}{detail}",
+            )
+        container.runs += 1
+        anomalies = reply.get("anomalies") or []
+        if anomalies:
+            self._discard(container, "; ".join(str(a) for a in anomalies))
+        elif container.runs >= self.runs_per_container:
+            self._discard(container, None)
+        else:
+            self._idle.put(container)
+        return result
+
+    def container_ids(self) -> list[str]:
+        """Ids of the pool's containers (idle or busy) at this moment."""
+        with self._lock:
+            return sorted(c.id for c in self._containers)
+
+    def close(self) -> None:
+        """Remove every container of the pool, idle or busy (a busy run gets `infra_error`)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            doomed = list(self._containers)
+            self._containers.clear()
+        self._background.shutdown(wait=True, cancel_futures=True)
+        for container in doomed:
+            self._remove(container)
+        _live_pools.discard(self)
+
+    def __enter__(self) -> DockerSandboxPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_image(self) -> None:
+        import docker
+
+        try:
+            image = self._client.images.get(self.image)
+        except docker.errors.ImageNotFound:
+            hint = ("run `rlvr sandbox build`" if self.image == DEFAULT_IMAGE else
+                    f"run `rlvr sandbox build --tag {self.image}`, or build it from "
+                    "src/rlvr_gym/sandboxes/image/Dockerfile")
+            raise ImageMissingError(
+                f"the sandbox image {self.image!r} is not on this Docker engine: {hint}"
+            ) from None
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot inspect the sandbox image {self.image!r}: {exc}") from exc
+        built_from = (image.labels or {}).get(RECIPE_LABEL)
+        if built_from is not None and built_from != recipe_hash():
+            log.warning("the sandbox image %s was built from an older agent or recipe; "
+                        "run `rlvr sandbox build` to update it", self.image)
+
+    def _check_request(self, argv: Sequence[str], stdin: bytes, limits: Limits) -> None:
+        if isinstance(argv, (str, bytes)) or not argv or not all(isinstance(a, str) for a in argv):
+            raise ConfigurationError(f"argv must be a non-empty list of strings, got {argv!r}")
+        if not isinstance(stdin, bytes):
+            raise ConfigurationError(f"stdin must be bytes, got {type(stdin).__name__}")
+        for name in ("memory_bytes", "pids"):
+            if getattr(limits, name) > getattr(self.limits, name):
+                raise ConfigurationError(
+                    f"this run asks for {name}={getattr(limits, name)} but the pool's containers "
+                    f"were sized for {getattr(self.limits, name)}; create the pool with "
+                    "limits at least as large"
+                )
+
+    def _take(self) -> RunnerContainer:
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise SandboxError("the sandbox pool is closed")
+                if not self._containers and not self._starting and self._start_error:
+                    raise SandboxError(
+                        f"the sandbox pool cannot start containers: {self._start_error}"
+                    ) from self._start_error
+            try:
+                return self._idle.get(timeout=0.2)
+            except queue.Empty:
+                continue
+
+    def _replace(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._starting += 1
+        try:
+            self._background.submit(self._start_one)
+        except RuntimeError:  # shut down meanwhile
+            with self._lock:
+                self._starting -= 1
+
+    def _start_one(self) -> None:
+        error: BaseException | None = None
+        for attempt in range(START_ATTEMPTS):
+            if self._closed:
+                break
+            try:
+                container = RunnerContainer.start(self._client, self._spec, self.start_timeout_s)
+            except Exception as exc:
+                error = exc
+                log.warning("starting a sandbox container failed (attempt %d): %s",
+                            attempt + 1, exc)
+                time.sleep(0.5 * 2**attempt)
+                continue
+            with self._lock:
+                self._starting -= 1
+                if not self._closed:
+                    self._containers.add(container)
+                    self._start_error = None
+                    self._idle.put(container)
+                    return
+            self._remove(container)
+            return
+        with self._lock:
+            self._starting -= 1
+            self._start_error = error
+
+    def _discard(self, container: RunnerContainer, reason: str | None) -> None:
+        """Retire `container` and start a replacement, both in the background."""
+        if reason:
+            log.info("recycling sandbox container %s: %s", container.id[:12], reason)
+        with self._lock:
+            self._containers.discard(container)
+            closed = self._closed
+        if closed:
+            self._remove(container)
+            return
+        try:
+            self._background.submit(self._remove, container)
+        except RuntimeError:
+            self._remove(container)
+        self._replace()
+
+    @staticmethod
+    def _remove(container: RunnerContainer) -> None:
+        try:
+            container.remove()
+        except Exception as exc:  # reaped later; never mask the run's result
+            log.warning("could not remove sandbox container %s: %s", container.id[:12], exc)
