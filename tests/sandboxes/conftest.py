@@ -30,4 +30,5 @@ def image() -> str:
 def pool(image: str) -> Iterator[DockerSandboxPool]:
     """One container, so consecutive runs share it (what the isolation tests need)."""
     with DockerSandboxPool(image, size=1, limits=TEST_LIMITS, runs_per_container=1000) as p:
+        p.wait_until_warm()
         yield p

@@ -40,6 +40,7 @@ def test_a_missing_image_says_how_to_build_it() -> None:
 def test_containers_run_with_the_isolation_settings(
     pool: DockerSandboxPool, docker_client: docker.DockerClient,
 ) -> None:
+    pool.wait_until_warm()
     host = docker_client.api.inspect_container(pool.container_ids()[0])["HostConfig"]
     assert host["NetworkMode"] == "none" and host["ReadonlyRootfs"] and host["Init"]
     assert host["CapDrop"] == ["ALL"]
@@ -74,6 +75,20 @@ def test_killing_the_container_mid_run_is_an_infrastructure_error(
         while exists(docker_client, victim) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not exists(docker_client, victim)
+
+
+def test_a_container_that_died_while_idle_is_replaced_before_the_next_run(
+    image: str, docker_client: docker.DockerClient,
+) -> None:
+    with DockerSandboxPool(image, size=1) as pool:
+        assert pool.run(["true"]).ok
+        (victim,) = pool.container_ids()
+        docker_client.containers.get(victim).kill()
+        time.sleep(0.5)
+        result = pool.run(["python3", "-c", "print('fresh')"])
+        assert result.infra_error is None
+        assert result.stdout == b"fresh\n"
+        assert victim not in pool.container_ids()
 
 
 def test_runs_in_parallel_threads_each_get_a_container(image: str) -> None:

@@ -140,6 +140,24 @@ class DockerSandboxPool:
             self._idle.put(container)
         return result
 
+    def wait_until_warm(self, timeout_s: float | None = None) -> None:
+        """Block until every container of the pool has started (they start in the background)."""
+        deadline = time.monotonic() + (self.start_timeout_s if timeout_s is None else timeout_s)
+        while True:
+            with self._lock:
+                if len(self._containers) >= self.size and not self._starting:
+                    return
+                if not self._starting and self._start_error is not None:
+                    raise SandboxError(
+                        f"the sandbox pool cannot start containers: {self._start_error}"
+                    ) from self._start_error
+            if time.monotonic() > deadline:
+                raise SandboxError(
+                    f"the sandbox pool did not start {self.size} containers within the time "
+                    "limit; is the Docker engine overloaded?"
+                )
+            time.sleep(0.05)
+
     def container_ids(self) -> list[str]:
         """Ids of the pool's containers (idle or busy) at this moment."""
         with self._lock:
@@ -208,9 +226,13 @@ class DockerSandboxPool:
                         f"the sandbox pool cannot start containers: {self._start_error}"
                     ) from self._start_error
             try:
-                return self._idle.get(timeout=0.2)
+                container = self._idle.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if container.channel.lost():  # died while idle: not this run's fault, take another
+                self._discard(container, "the container died while idle")
+                continue
+            return container
 
     def _replace(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import json
+import select
 import socket
 import struct
 import time
@@ -77,6 +78,16 @@ class AgentChannel:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._sock.close()
+
+    def lost(self) -> bool:
+        """True when the attach stream has ended (the container died while idle); no waiting."""
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+            if not readable:
+                return False
+            return self._sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     def _read_frame(self, deadline: float) -> dict[str, Any]:
         while True:
