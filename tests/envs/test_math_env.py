@@ -137,3 +137,18 @@ def test_vector_envs_step_a_batch_of_responses() -> None:
     assert list(rewards) == [1.0, 0.0]
     assert list(terminated) == [True, True]
     envs.close()
+
+
+def test_index_walks_a_dataset_row_by_row() -> None:
+    env = rlvr_gym.make("rlvr/MathFile-v0")
+    ids = [env.reset(options={"index": i})[1]["task"]["id"] for i in range(20)]
+    assert ids == [f"sample-{i:02d}" for i in range(1, 21)]
+    assert env.reset(options={"index": 20})[1]["task"]["id"] == "sample-01"
+
+
+def test_index_is_a_generator_seed() -> None:
+    from rlvr_gym.tasks.generators import GENERATORS
+
+    env = rlvr_gym.make("rlvr/MathQuadratic-v0", difficulty=2)
+    _, info = env.reset(options={"index": 17})
+    assert info["task"] == GENERATORS["quadratics"].generate(17, 2).to_dict()

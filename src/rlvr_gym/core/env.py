@@ -22,7 +22,8 @@ class RlvrEnv(gymnasium.Env[str, str]):
     Contract:
     - ``reset(seed=, options=)`` returns the prompt and ``info["task"]`` (the task as a dict).
       ``options`` may hold ``"task"`` (a `Task` or its dict: answer exactly that task),
-      ``"index"`` (a deterministic task number) or ``"difficulty"`` (a level or knob mapping).
+      ``"index"`` (task number i of the source: row i of a dataset, seed i of a generator) or
+      ``"difficulty"`` (a level or knob mapping).
     - ``step(text)`` returns ``(observation, reward, terminated, truncated, info)``.
       ``info["reward"]`` is the named breakdown (``outcome``, ``process``, ``format``, their
       ``weights`` and the ``total`` that equals ``reward``); ``info["verdict"]`` the verdict.
@@ -87,8 +88,13 @@ class RlvrEnv(gymnasium.Env[str, str]):
         super().reset(seed=seed)
         options = dict(options or {})
         if "index" in options:
-            rng = np.random.default_rng(int(options["index"]))
-            self.task = self.source.sample(rng, options.get("difficulty", self.difficulty))
+            index = int(options["index"])
+            difficulty = options.get("difficulty", self.difficulty)
+            task_at = getattr(self.source, "task_at", None)
+            if task_at is not None:
+                self.task = task_at(index, difficulty)
+            else:  # a source without `task_at`: still deterministic in the index
+                self.task = self.source.sample(np.random.default_rng(index), difficulty)
         else:
             self.task = self._choose_task(options)
         if self.task.family != self.verifier.family:

@@ -37,7 +37,11 @@ class Verifier(Protocol):
 
 @runtime_checkable
 class TaskSource(Protocol):
-    """Where an environment's tasks come from: a generator (infinite) or a dataset (finite)."""
+    """Where an environment's tasks come from: a generator (infinite) or a dataset (finite).
+
+    A source may also offer ``task_at(index, difficulty) -> Task`` (row ``index % len`` of a
+    dataset, seed `index` of a generator); ``reset(options={"index": i})`` uses it when present.
+    """
 
     family: str
 

@@ -66,11 +66,24 @@ class ReferencePolicy:
 
 
 def reference_response(task: Task) -> str:
-    """The task's reference solution, with ``The answer is \\boxed{ANSWER}.`` appended if it
-    gives no boxed answer (the verifier only trusts a committed final answer)."""
+    """The task's own reference solution written as a model would answer (a self-test).
+
+    Math: the worked solution, with ``The answer is \\boxed{ANSWER}.`` appended if it gives no
+    boxed answer (the verifier only trusts a committed final answer). Code: the reference
+    program in a Python fence. Other families: the reference ``solution`` as it is.
+    """
     solution = task.reference.get("solution")
-    answer = task.reference.get("answer")
     text = solution.strip() if isinstance(solution, str) else ""
+    if task.family == "code":
+        if not text:
+            raise ConfigurationError(
+                f"task {task.id!r} has no reference solution, so the reference policy cannot "
+                "answer it"
+            )
+        return f"```python\n{text}\n```"
+    if task.family != "math" and text:
+        return text
+    answer = task.reference.get("answer")
     if "\\boxed{" in text:
         return text
     if not isinstance(answer, str) or not answer.strip():

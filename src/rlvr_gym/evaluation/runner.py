@@ -1,9 +1,11 @@
 """`evaluate`: run a policy on the first `n` tasks of an environment and score every sample.
 
-Task ``i`` is the one ``env.reset(seed=seed + i)`` gives, so a run is reproducible and can be
-resumed. Each sample is scored by the environment itself (the same reward a trainer would see):
-single-turn envs take the response in one `step`; step-mode envs (``mode == "steps"``) take it
-one reasoning step at a time until the episode ends, and the rewards of the steps are summed.
+Task ``i`` is item ``seed + i`` of the environment's source (``reset(options={"index": ...})``:
+row ``i`` of a dataset, generator seed ``i``), so a dataset of N rows is evaluated row by row
+with ``-n N``, and a run is reproducible and can be resumed. Each sample is scored by the
+environment itself (the same reward a trainer would see): single-turn envs take the response in
+one `step`; step-mode envs (``mode == "steps"``) take it one reasoning step at a time until the
+episode ends, and the rewards of the steps are summed.
 
 Every scored sample is one row of the JSONL results file::
 
@@ -122,7 +124,7 @@ def _run(
         missing = [j for j in range(samples) if (i, j) not in done]
         if not missing:
             continue
-        _, info = env.reset(seed=seed + i)
+        _, info = env.reset(seed=seed + i, options={"index": seed + i})
         task = Task.from_dict(info["task"])
         _check_same_task(i, task, known_ids.get(i), results.path)
         started = time.perf_counter()

@@ -31,8 +31,10 @@ class GeneratorSource:
     def sample(
         self, rng: np.random.Generator, difficulty: int | Mapping[str, Any] | None = None
     ) -> Task:
-        seed = int(rng.integers(_SEED_SPACE))
-        return self.generator.generate(seed, difficulty)
+        return self.task_at(int(rng.integers(_SEED_SPACE)), difficulty)
+
+    def task_at(self, index: int, difficulty: int | Mapping[str, Any] | None = None) -> Task:
+        return self.generator.generate(index, difficulty)
 
     def __len__(self) -> int:
         return _SEED_SPACE
@@ -55,9 +57,20 @@ class MixedGeneratorSource:
         self, rng: np.random.Generator, difficulty: int | Mapping[str, Any] | None = None
     ) -> Task:
         source = self.sources[int(rng.integers(len(self.sources)))]
+        return source.sample(rng, self._level_for(source, difficulty))
+
+    def task_at(self, index: int, difficulty: int | Mapping[str, Any] | None = None) -> Task:
+        """Generators take turns: index 0 is the first generator's seed 0, index 1 the second's."""
+        source = self.sources[index % len(self.sources)]
+        return source.task_at(index // len(self.sources), self._level_for(source, difficulty))
+
+    @staticmethod
+    def _level_for(
+        source: GeneratorSource, difficulty: int | Mapping[str, Any] | None
+    ) -> int | Mapping[str, Any] | None:
         if isinstance(difficulty, int):
-            difficulty = min(difficulty, source.generator.max_level)
-        return source.sample(rng, difficulty)
+            return min(difficulty, source.generator.max_level)
+        return difficulty
 
     def __len__(self) -> int:
         return _SEED_SPACE
@@ -80,10 +93,17 @@ class TaskListSource:
     def sample(
         self, rng: np.random.Generator, difficulty: int | Mapping[str, Any] | None = None
     ) -> Task:
-        pool = self.tasks
-        if isinstance(difficulty, int):
-            pool = [t for t in self.tasks if t.difficulty.get("level") == difficulty] or pool
+        pool = self._at_level(difficulty)
         return pool[int(rng.integers(len(pool)))]
+
+    def task_at(self, index: int, difficulty: int | Mapping[str, Any] | None = None) -> Task:
+        pool = self._at_level(difficulty)
+        return pool[index % len(pool)]
+
+    def _at_level(self, difficulty: int | Mapping[str, Any] | None) -> list[Task]:
+        if isinstance(difficulty, int):
+            return [t for t in self.tasks if t.difficulty.get("level") == difficulty] or self.tasks
+        return self.tasks
 
     def __len__(self) -> int:
         return len(self.tasks)
