@@ -133,8 +133,12 @@ def wipe_all() -> list[str]:
             continue
         try:
             _wipe(folder)
-        except OSError as exc:
-            failed.append(f"{folder}: {exc}")
+        except (OSError, RecursionError) as exc:
+            # RecursionError: stops the "deep_directory_nesting" attack of
+            # tests/code/test_code_attacks.py. shutil.rmtree recurses once per level, so folders
+            # nested ~1000 deep made it raise, the run's reply fail and the sample count as an
+            # infrastructure error. Now it is an anomaly: the result stands, the container goes.
+            failed.append(f"{folder}: {exc!r}")
     try:
         os.chown(WORK, SANDBOX_UID, SANDBOX_GID)
         os.chmod(WORK, 0o700)

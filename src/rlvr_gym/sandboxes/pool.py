@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import queue
+import signal
 import threading
 import time
 import weakref
@@ -17,7 +18,7 @@ from rlvr_gym.sandboxes.base import ExecResult, Limits, SandboxFile
 from rlvr_gym.sandboxes.container import ContainerSpec, RunnerContainer
 from rlvr_gym.sandboxes.engine import RECIPE_LABEL, connect
 from rlvr_gym.sandboxes.image.build import DEFAULT_IMAGE, recipe_hash
-from rlvr_gym.sandboxes.protocol import decode_result, run_request
+from rlvr_gym.sandboxes.protocol import AgentLost, decode_result, run_request
 from rlvr_gym.sandboxes.reap import owner_identity, reap
 
 if TYPE_CHECKING:
@@ -124,7 +125,20 @@ class DockerSandboxPool:
             result = decode_result(reply)
         except SandboxError as exc:
             diagnostics = container.channel.stderr_tail.decode("utf-8", "replace").strip()
+            out_of_memory = isinstance(exc, AgentLost) and _killed_by_oom(container)
             self._discard(container, str(exc))
+            if out_of_memory:
+                # Stops the "oom_kills_the_agent" attack of tests/code/test_code_attacks.py: a
+                # program may lower its oom_score_adj back to 0 (the agent cannot pin it at
+                # 1000) and fill memory that no process's RSS shows (System V shm, memfd), so
+                # the kernel's OOM killer picks the agent and the run looked like an
+                # infrastructure failure (the sample dropped, not scored 0). A container that
+                # dies of a kernel OOM kill during a run ran out of memory because of this run
+                # (an earlier OOM would have retired it): the program's fault, scored as such.
+                return ExecResult(
+                    exit_code=None, signal=signal.SIGKILL, oom_killed=True,
+                    stderr=b"rlvr sandbox: the container ran out of memory during this run\n",
+                )
             detail = f"; agent stderr: {diagnostics[-500:]}" if diagnostics else ""
             return ExecResult(
                 exit_code=None,
@@ -293,3 +307,18 @@ class DockerSandboxPool:
             container.remove()
         except Exception as exc:  # reaped later; never mask the run's result
             log.warning("could not remove sandbox container %s: %s", container.id[:12], exc)
+
+
+def _killed_by_oom(container: RunnerContainer, wait_s: float = 3.0) -> bool:
+    """Whether Docker reports a kernel OOM kill in `container`, once it has stopped (its agent
+    just died, so init exits at once); False when that cannot be told."""
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            container.container.reload()
+            state = container.container.attrs.get("State") or {}
+            if state.get("Status") != "running" or time.monotonic() > deadline:
+                return bool(state.get("OOMKilled"))
+            time.sleep(0.02)
+    except Exception:  # gone already, engine unreachable: say nothing
+        return False
