@@ -1,8 +1,10 @@
 """Offline scoring: judge rows of (reference, response) with no environment and no policy.
 
 Each input row names its ``family`` and holds what that family's scorer needs (math: ``answer``
-and ``response``; an optional ``id`` and ``prompt``). Each output row is the input plus
-``score`` (the reward, a float), ``reward`` (its breakdown) and ``verdict``. A row that cannot be
+and ``response``; code: ``kind``, ``entry_point``, ``tests`` and ``response``; lean:
+``theorem``, an optional ``header`` and ``response``; any: an optional ``id`` and ``prompt``).
+Each output row is the input plus ``score`` (the reward, a float), ``reward`` (its breakdown)
+and ``verdict``. A row that cannot be
 scored (unknown family, missing field, not JSON) gets ``score``, ``reward`` and ``verdict`` set to
 None and an ``error`` naming the row; it never stops the batch.
 
@@ -127,6 +129,46 @@ class CodeRowScorer:
         """The shared sandbox pool is closed at exit; nothing to release per run."""
 
 
+class LeanRowScorer:
+    """Scores Lean rows (``theorem`` ending in ``:=``, optional ``header``, ``response``: the
+    proof after ``:=``) with one `LeanVerifier` over a REPL pool started at the first row.
+
+    Without a Lean REPL every row is an infrastructure error (counted, never a 0).
+    """
+
+    def __init__(self, options: ScoreOptions) -> None:
+        from rlvr_gym.envs.lean import LeanProofChecker
+
+        self.checker = LeanProofChecker()
+
+    def __call__(self, row: Mapping[str, Any]) -> Verdict:
+        from rlvr_gym.tasks.lean_datasets import lean_task
+
+        theorem = row.get("theorem")
+        if not isinstance(theorem, str) or not theorem.strip():
+            raise RowError("field 'theorem' must be a non-empty string (the Lean statement, "
+                           "ending in ':=')")
+        header = row.get("header", "")
+        if header is None:
+            header = ""
+        if not isinstance(header, str):
+            raise RowError("field 'header' must be a string (the imports, e.g. 'import Mathlib')")
+        response = row.get("response")
+        if not isinstance(response, str):
+            raise RowError("field 'response' must be a string (the model's proof)")
+        prompt = row.get("prompt")
+        try:
+            task = lean_task(str(row.get("id") or "row"), theorem, header)
+        except ConfigurationError as exc:
+            raise RowError(f"field 'theorem' {exc}") from exc
+        if isinstance(prompt, str) and prompt:
+            task = Task.from_dict({**task.to_dict(), "prompt": prompt})
+        return self.checker.verify(task, response)
+
+    def close(self) -> None:
+        self.checker.close()
+
+
 SCORERS: dict[str, ScorerFactory] = {"math": MathRowScorer}
 
 
@@ -136,6 +178,7 @@ def register_scorer(family: str, factory: ScorerFactory) -> None:
 
 
 register_scorer("code", CodeRowScorer)
+register_scorer("lean", LeanRowScorer)
 
 
 @dataclass(frozen=True)

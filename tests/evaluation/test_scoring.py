@@ -43,7 +43,7 @@ def exact_family(monkeypatch: pytest.MonkeyPatch) -> None:
 ROWS: list[dict[str, Any]] = [
     {"family": "exact", "answer": "4", "response": "4", "id": "a"},
     {"family": "exact", "answer": "4", "response": "5"},
-    {"family": "lean", "theorem": "t", "response": "by simp"},
+    {"family": "chess", "position": "8/8/8/8/8/8/8/8 w - - 0 1", "response": "e4"},
     {"family": "exact", "response": "4"},
     {"answer": "4", "response": "4"},
     {"family": "exact", "answer": "4", "response": "INFRA"},
@@ -63,7 +63,7 @@ def test_each_output_row_is_the_input_plus_score_reward_and_verdict() -> None:
 def test_unknown_families_give_a_per_row_error_naming_the_row() -> None:
     result = score_rows(ROWS, workers=2)[2]
     assert result["score"] is None
-    assert result["error"].startswith("row 3: unknown family 'lean'")
+    assert result["error"].startswith("row 3: unknown family 'chess'")
     assert "exact" in result["error"]
 
 

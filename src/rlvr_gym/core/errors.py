@@ -4,11 +4,20 @@
     ├── ConfigurationError        the caller asked for something that cannot work; fix the call
     │   ├── UnknownEnvironmentError   no environment registered under that id
     │   ├── TaskFileError             a task or response file is malformed (names file, row, field)
-    │   └── ImageMissingError         the sandbox image is not built (run `rlvr sandbox build`)
+    │   ├── ImageMissingError         the sandbox image is not built (run `rlvr sandbox build`)
+    │   ├── LeanNotFoundError         no Lean REPL to run (install one or set RLVR_LEAN_REPL)
+    │   └── LeanHeaderError           an import header does not elaborate (missing Mathlib, typo)
     ├── InfrastructureError       the machinery failed, not the policy: drop the sample
     │   ├── WorkerCrashed             an isolated worker process died mid-check
-    │   └── SandboxError              the sandbox machinery failed (Docker, a container, the agent)
-    │       └── ImageBuildError           the sandbox image could not be built
+    │   ├── SandboxError              the sandbox machinery failed (Docker, a container, the agent)
+    │   │   └── ImageBuildError           the sandbox image could not be built
+    │   └── LeanError                 the Lean REPL machinery failed
+    │       ├── LeanCrashed               the REPL process died (EOF, crash) mid-request
+    │       │   └── LeanMemoryExceeded        ... because it passed its memory limit
+    │       ├── LeanTimeout               a request passed its wall-clock limit; the process was
+    │       │                             killed (the Lean verifier charges this to the proof)
+    │       ├── LeanStartupError          a REPL process could not start or import its header
+    │       └── StaleProofStateError      a proof-state handle outlived its REPL process
     └── VerifierTimeout           a check exceeded its hard time limit (verifiers turn this into a
                                   wrong verdict with reason "timeout": pathological answers are the
                                   policy's doing)
@@ -83,3 +92,42 @@ class SandboxError(InfrastructureError):
 
 class ImageBuildError(SandboxError):
     """Building the sandbox image failed (debootstrap, the Debian mirror, `docker import`)."""
+
+
+class LeanNotFoundError(ConfigurationError):
+    """No Lean REPL could be found; the message says how to point rlvr-gym at one."""
+
+
+class LeanHeaderError(ConfigurationError):
+    """An import header (``import Mathlib`` ...) failed to elaborate in a fresh REPL process."""
+
+
+class LeanError(InfrastructureError):
+    """The Lean REPL machinery failed (a process, the protocol), not the proof it checked."""
+
+
+class LeanCrashed(LeanError):
+    """The REPL process ended (EOF, crash, killed) before it answered a request."""
+
+
+class LeanMemoryExceeded(LeanCrashed):
+    """The REPL process passed its memory limit and was killed."""
+
+
+class LeanTimeout(LeanError, TimeoutError):
+    """A request ran past its wall-clock limit; its REPL process was killed.
+
+    The REPL cannot interrupt one request, so the whole process goes. Whether this is the
+    proof's fault is the caller's call: `LeanVerifier` scores it 0 with reason ``"timeout"``.
+    """
+
+
+class LeanStartupError(LeanError):
+    """A REPL process could not be started or did not finish importing its header in time."""
+
+
+class StaleProofStateError(LeanError):
+    """A proof-state handle names a REPL process that has since been restarted or recycled.
+
+    Proof states live inside one process; replay the tactics from `ReplPool.start` to continue.
+    """

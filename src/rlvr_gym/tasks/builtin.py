@@ -11,6 +11,7 @@ from rlvr_gym.core.registry import RegisterFn
 
 MATH_ENV = "rlvr_gym.envs.math:make_math_env"
 CODE_ENV = "rlvr_gym.envs.code:make_code_env"
+LEAN_ENV = "rlvr_gym.envs.lean:make_lean_env"
 
 # generator name -> (env name, description)
 MATH_GENERATORS: dict[str, tuple[str, str]] = {
@@ -36,7 +37,8 @@ MATH_GENERATORS: dict[str, tuple[str, str]] = {
 
 def register_all(register: RegisterFn) -> None:
     """Register the math ids (one single-turn and one step-mode id per generator, a mix and a
-    file task) and the code ids (the bundled public problems, single- and multi-turn)."""
+    file task), the code ids (the bundled public problems, single- and multi-turn) and the Lean
+    ids (the bundled core-Lean theorems, whole proofs and tactic by tactic)."""
     for name, (env_name, description) in MATH_GENERATORS.items():
         register(f"rlvr/{env_name}-v0", MATH_ENV, family="math",
                  description=description, generator=name)
@@ -55,3 +57,10 @@ def register_all(register: RegisterFn) -> None:
              mode="multi", max_steps=4,
              description="The public code problems, multi-turn: submit, read the failing test, "
              "resubmit (4 submissions).")
+    register("rlvr/LeanCore-v0", LEAN_ENV, family="lean", dataset="core", mode="whole",
+             description="37 Lean 4 theorems that need only Lean's core library; one whole proof "
+             "per episode, checked by a Lean REPL (dataset=PATH for miniF2F/Lean Workbook files).")
+    register("rlvr/LeanCoreTactic-v0", LEAN_ENV, family="lean", dataset="core", mode="tactic",
+             max_steps=16,
+             description="The core-Lean theorems one tactic per step: Lean's error and the goals "
+             "left are the next observation (16 tactics, `give up` to stop).")
