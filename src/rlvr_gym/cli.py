@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -168,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(handler=_cmd_eval)
 
     sc = commands.add_parser(
-        "score", help="score a JSONL file of (answer, response) rows",
+        "score", help="score a JSONL file of math, code or Lean response rows",
         description="Score rows with family, answer and response; writes the rows plus "
         "score, reward and verdict. The last line printed is the summary as JSON.",
     )
@@ -239,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     except RlvrError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `rlvr tasks | head`: the reader left; nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a path that cannot be read or written: the user's to fix
         print(f"error: {exc}", file=sys.stderr)
         return 1
