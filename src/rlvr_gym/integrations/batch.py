@@ -1,0 +1,305 @@
+"""`score_batch`: judge many (task, response) pairs on several processes, in order.
+
+Each worker process owns its verifiers and what they run on: a math worker pool and a Docker
+sandbox pool of `per_worker` slots each, started on the first row of that family and closed when
+the worker exits. Rows travel as plain dicts (a `Task` holds read-only mappings that do not
+pickle) in contiguous chunks; results come back in input order. A failure of the machinery (a
+sandbox that cannot start, a worker process that dies) becomes that row's
+`Verdict.infrastructure_failure`, never an exception and never a 0 for the policy; a
+misconfigured task (no reference answer, unknown family) raises `ConfigurationError` naming the
+row.
+
+Families map to verifier factories in `BATCH_VERIFIERS`; a new family registers with
+`register_batch_verifier` at import of its module (worker processes are spawned, so the module
+that registers must be importable: pass it in ``preload``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import util as mp_util
+from types import TracebackType
+from typing import Any, Protocol
+
+from rlvr_gym.core.errors import ConfigurationError, InfrastructureError
+from rlvr_gym.core.task import Task
+from rlvr_gym.core.verdict import Verdict
+
+__all__ = [
+    "BATCH_VERIFIERS",
+    "BatchOptions",
+    "BatchScorer",
+    "register_batch_verifier",
+    "score_batch",
+]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Settings every worker process builds its verifiers from.
+
+    - `timeout_s`: the hard limit of one math check.
+    - `process`: also score worked steps (math); costs a sympy check per step.
+    - `per_worker`: slots of each worker's own math pool and Docker sandbox pool.
+    """
+
+    timeout_s: float = 3.0
+    process: bool = True
+    per_worker: int = 1
+
+
+class BatchVerifier(Protocol):
+    def verify(self, task: Task, response: str) -> Verdict: ...
+
+
+VerifierFactory = Callable[[BatchOptions], BatchVerifier]
+
+
+def _math_verifier(options: BatchOptions) -> BatchVerifier:
+    from rlvr_gym.verifiers.math.verifier import MathVerifier, math_worker_pool
+
+    pool = math_worker_pool(options.per_worker)
+    mp_util.Finalize(pool, pool.close, exitpriority=10)
+    return MathVerifier(timeout_s=options.timeout_s, process=options.process, pool=pool)
+
+
+def _code_verifier(options: BatchOptions) -> BatchVerifier:
+    from rlvr_gym.verifiers.code.verifier import CodeVerifier
+
+    return CodeVerifier(sandbox=_LazySandbox(options.per_worker))
+
+
+def _lean_verifier(options: BatchOptions) -> BatchVerifier:
+    from rlvr_gym.envs.lean import LeanProofChecker
+
+    checker = LeanProofChecker()
+    mp_util.Finalize(checker, checker.close, exitpriority=10)
+    return checker
+
+
+class _LazySandbox:
+    """This worker's own Docker pool, started at the first run (a row that never reaches the
+    sandbox, e.g. code that does not compile, starts no container)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pool: Any = None
+
+    def _get(self) -> Any:
+        if self._pool is None:
+            from rlvr_gym.sandboxes.pool import DockerSandboxPool
+
+            try:
+                self._pool = DockerSandboxPool(size=self.size)
+            except ConfigurationError:
+                raise
+            except Exception as exc:  # the docker SDK raises many types when the engine is down
+                raise InfrastructureError(
+                    f"cannot start the Docker sandbox pool ({exc}); check that Docker runs"
+                ) from exc
+            # multiprocessing runs these finalizers when a worker exits (atexit does not run)
+            mp_util.Finalize(self._pool, self._pool.close, exitpriority=10)
+        return self._pool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+BATCH_VERIFIERS: dict[str, VerifierFactory] = {
+    "math": _math_verifier,
+    "code": _code_verifier,
+    "lean": _lean_verifier,
+}
+
+
+def register_batch_verifier(family: str, factory: VerifierFactory) -> None:
+    """Make tasks of `family` scorable by `score_batch`; `factory` runs once per worker."""
+    BATCH_VERIFIERS[family] = factory
+
+
+# --- inside a worker process -------------------------------------------------------------------
+
+_WORKER_VERIFIERS: dict[str, BatchVerifier] = {}
+_WORKER_OPTIONS = BatchOptions()
+
+
+def _init_worker(options: BatchOptions, preload: tuple[str, ...]) -> None:
+    global _WORKER_OPTIONS
+    _WORKER_OPTIONS = options
+    for module in preload:
+        importlib.import_module(module)
+
+
+def _worker_verifier(family: str) -> BatchVerifier:
+    if family not in _WORKER_VERIFIERS:
+        _WORKER_VERIFIERS[family] = BATCH_VERIFIERS[family](_WORKER_OPTIONS)
+    return _WORKER_VERIFIERS[family]
+
+
+@dataclass(frozen=True)
+class _RowError:
+    index: int
+    message: str
+
+
+def _score_chunk(
+    rows: Sequence[tuple[int, dict[str, Any], str]],
+) -> list[tuple[int, dict[str, Any] | _RowError]]:
+    """Score rows in this worker; verdicts go back as dicts (they hold read-only mappings)."""
+    out: list[tuple[int, dict[str, Any] | _RowError]] = []
+    for index, task_data, response in rows:
+        try:
+            task = Task.from_dict(task_data)
+            verdict = _worker_verifier(task.family).verify(task, response)
+        except InfrastructureError as exc:
+            verdict = Verdict.infrastructure_failure(f"{type(exc).__name__}: {exc}")
+        except ConfigurationError as exc:
+            out.append((index, _RowError(index, str(exc))))
+            continue
+        except Exception as exc:  # a verifier bug must not lose the rest of the batch
+            verdict = Verdict.infrastructure_failure(f"verifier failed: {exc!r}")
+        out.append((index, verdict.to_dict()))
+    return out
+
+
+def _warm(families: tuple[str, ...]) -> int:
+    """Build this worker's verifiers and start their math worker (sympy import) ahead of time."""
+    for family in families:
+        verifier = _worker_verifier(family)
+        if family == "math":
+            warm = Task(id="warm", family="math", prompt="", reference={"answer": "x+1"})
+            verifier.verify(warm, "\\boxed{1+x}")
+        elif family == "code":  # start this worker's containers with one real run
+            from rlvr_gym.tasks.code_datasets import load_public_code_tasks
+
+            task = load_public_code_tasks("function")[0]
+            verifier.verify(task, f"```python\n{task.reference['solution']}\n```")
+    return os.getpid()
+
+
+# --- in the caller -----------------------------------------------------------------------------
+
+
+class BatchScorer:
+    """A reusable pool of `workers` scoring processes; `score` may be called many times.
+
+    Keep one across training steps: the processes, their sympy workers and their containers stay
+    warm. Use as a context manager or call `close`.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        timeout_s: float = 3.0,
+        process: bool = True,
+        per_worker: int = 1,
+        chunks_per_worker: int = 4,
+        preload: Sequence[str] = (),
+    ) -> None:
+        workers = max(1, min(32, os.cpu_count() or 1)) if workers is None else workers
+        if workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, got {workers}")
+        if per_worker < 1 or chunks_per_worker < 1:
+            raise ConfigurationError("per_worker and chunks_per_worker must be at least 1")
+        self.workers = workers
+        self.chunks_per_worker = chunks_per_worker
+        self.options = BatchOptions(timeout_s=timeout_s, process=process, per_worker=per_worker)
+        # spawn, not fork: the caller may hold threads (worker pools, docker clients) that a
+        # forked child would inherit mid-lock
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.options, tuple(preload)),
+        )
+
+    def warm(self, families: Iterable[str] = ("math",)) -> None:
+        """Start every worker and its verifiers now, so the first `score` is not slowed."""
+        names = tuple(families)
+        unknown = [f for f in names if f not in BATCH_VERIFIERS]
+        if unknown:
+            raise ConfigurationError(
+                f"unknown famil(ies) {unknown}; known: {sorted(BATCH_VERIFIERS)}"
+            )
+        seen: set[int] = set()
+        for _ in range(4):  # idle workers pick up warm-ups in any order; retry until each got one
+            futures = [self._executor.submit(_warm, names) for _ in range(self.workers * 2)]
+            seen.update(f.result() for f in futures)
+            if len(seen) >= self.workers:
+                break
+
+    def score(self, tasks: Sequence[Task], responses: Sequence[str]) -> list[Verdict]:
+        """One verdict per (task, response), in input order."""
+        if len(tasks) != len(responses):
+            raise ConfigurationError(
+                f"got {len(tasks)} tasks but {len(responses)} responses; give one response a task"
+            )
+        rows: list[tuple[int, dict[str, Any], str]] = []
+        for index, (task, response) in enumerate(zip(tasks, responses, strict=True)):
+            if not isinstance(task, Task):
+                raise ConfigurationError(f"row {index}: expected a Task, got {type(task).__name__}")
+            if task.family not in BATCH_VERIFIERS:
+                raise ConfigurationError(
+                    f"row {index}: no batch verifier for family {task.family!r}; known: "
+                    f"{sorted(BATCH_VERIFIERS)} (add one with register_batch_verifier)"
+                )
+            rows.append((index, task.to_dict(), response))
+        if not rows:
+            return []
+        size = max(1, -(-len(rows) // (self.workers * self.chunks_per_worker)))
+        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
+        futures: list[tuple[list[tuple[int, dict[str, Any], str]],
+                            Future[list[tuple[int, dict[str, Any] | _RowError]]]]] = []
+        for chunk in chunks:
+            futures.append((chunk, self._executor.submit(_score_chunk, chunk)))
+        verdicts: list[Verdict | None] = [None] * len(rows)
+        for chunk, future in futures:
+            try:
+                results = future.result()
+            except BrokenProcessPool as exc:
+                failure = Verdict.infrastructure_failure(f"a scoring worker died: {exc}")
+                results = [(index, failure.to_dict()) for index, _, _ in chunk]
+            for index, result in results:
+                if isinstance(result, _RowError):
+                    raise ConfigurationError(f"row {result.index}: {result.message}")
+                verdicts[index] = Verdict.from_dict(result)
+        return [v for v in verdicts if v is not None]
+
+    def close(self) -> None:
+        """Stop the workers (each closes its math pool and sandbox containers)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> BatchScorer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def score_batch(
+    tasks: Sequence[Task],
+    responses: Sequence[str],
+    workers: int | None = None,
+    *,
+    timeout_s: float = 3.0,
+    process: bool = True,
+    per_worker: int = 1,
+) -> list[Verdict]:
+    """Judge ``responses[i]`` against ``tasks[i]`` on `workers` processes; verdicts in order.
+
+    `workers` defaults to the CPU count. Starts and stops its processes; to score many batches,
+    keep a `BatchScorer` instead.
+    """
+    with BatchScorer(workers, timeout_s=timeout_s, process=process,
+                     per_worker=per_worker) as scorer:
+        return scorer.score(tasks, responses)
