@@ -36,21 +36,34 @@ from rlvr_gym.core.verdict import StepScore, Verdict
 
 if TYPE_CHECKING:
     from rlvr_gym.core.env import RlvrEnv
+    from rlvr_gym.curriculum import (
+        GroupFilter,
+        LearnabilityCurriculum,
+        LearningProgressCurriculum,
+        ThresholdCurriculum,
+    )
+    from rlvr_gym.rewards import RewardSpec, RewardSpecWrapper
     from rlvr_gym.verifiers.math.verifier import MathVerifier
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigurationError",
+    "GroupFilter",
     "InfrastructureError",
+    "LearnabilityCurriculum",
+    "LearningProgressCurriculum",
     "MathVerifier",
     "RewardBreakdown",
+    "RewardSpec",
+    "RewardSpecWrapper",
     "RewardWeights",
     "RlvrEnv",
     "RlvrError",
     "StepScore",
     "Task",
     "TaskFileError",
+    "ThresholdCurriculum",
     "UnknownEnvironmentError",
     "Verdict",
     "VerifierTimeout",
@@ -65,6 +78,12 @@ __all__ = [
 _LAZY = {
     "RlvrEnv": "rlvr_gym.core.env",
     "MathVerifier": "rlvr_gym.verifiers.math.verifier",
+    "RewardSpec": "rlvr_gym.rewards",
+    "RewardSpecWrapper": "rlvr_gym.rewards",
+    "ThresholdCurriculum": "rlvr_gym.curriculum",
+    "LearnabilityCurriculum": "rlvr_gym.curriculum",
+    "LearningProgressCurriculum": "rlvr_gym.curriculum",
+    "GroupFilter": "rlvr_gym.curriculum",
 }
 
 
