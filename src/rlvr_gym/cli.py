@@ -62,10 +62,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from rlvr_gym.scoring import score_file
 
-    summary = score_file(
-        args.file, args.out, workers=args.workers, timeout_s=args.timeout,
-        process=args.process, progress=not args.no_progress,
-    )
+    if args.ray is not None:
+        from rlvr_gym.integrations.ray import score_file_ray
+
+        summary = score_file_ray(
+            args.file, args.out, address=args.ray, num_actors=args.workers,
+            timeout_s=args.timeout, process=args.process, progress=not args.no_progress,
+        )
+    else:
+        summary = score_file(
+            args.file, args.out, workers=args.workers, timeout_s=args.timeout,
+            process=args.process, progress=not args.no_progress,
+        )
     print(f"wrote {summary.count} scored rows to {args.out}")
     print(summary.line())
     return 0
@@ -182,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--process", action="store_true",
                     help="also score the worked steps (slower)")
     sc.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sc.add_argument("--ray", default=None, metavar="ADDRESS",
+                    help="score on Ray verifier actors (--workers of them, default one per "
+                    "cluster CPU): a cluster address (HOST:6379, ray://HOST:10001), 'auto' "
+                    "(RAY_ADDRESS or the local cluster, else a new instance) or 'local' (a new "
+                    "local instance); needs rlvr-gym[ray]")
     sc.set_defaults(handler=_cmd_score)
 
     tk = commands.add_parser("tasks", help="list, add or remove task ids",

@@ -150,13 +150,19 @@ class _RowError:
 
 def _score_chunk(
     rows: Sequence[tuple[int, dict[str, Any], str]],
+    verifier_for: Callable[[str], BatchVerifier] | None = None,
 ) -> list[tuple[int, dict[str, Any] | _RowError]]:
-    """Score rows in this worker; verdicts go back as dicts (they hold read-only mappings)."""
+    """Score rows in this worker; verdicts go back as dicts (they hold read-only mappings).
+
+    `verifier_for` maps a family to its verifier (default: this worker process's own); a Ray
+    verifier actor passes its own table.
+    """
+    lookup = _worker_verifier if verifier_for is None else verifier_for
     out: list[tuple[int, dict[str, Any] | _RowError]] = []
     for index, task_data, response in rows:
         try:
             task = Task.from_dict(task_data)
-            verdict = _worker_verifier(task.family).verify(task, response)
+            verdict = lookup(task.family).verify(task, response)
         except InfrastructureError as exc:
             verdict = Verdict.infrastructure_failure(f"{type(exc).__name__}: {exc}")
         except ConfigurationError as exc:
@@ -184,6 +190,27 @@ def _warm(families: tuple[str, ...]) -> int:
 
 
 # --- in the caller -----------------------------------------------------------------------------
+
+
+def _prepare_rows(
+    tasks: Sequence[Task], responses: Sequence[str]
+) -> list[tuple[int, dict[str, Any], str]]:
+    """Check the batch before any work and turn it into plain ``(index, task dict, response)``."""
+    if len(tasks) != len(responses):
+        raise ConfigurationError(
+            f"got {len(tasks)} tasks but {len(responses)} responses; give one response a task"
+        )
+    rows: list[tuple[int, dict[str, Any], str]] = []
+    for index, (task, response) in enumerate(zip(tasks, responses, strict=True)):
+        if not isinstance(task, Task):
+            raise ConfigurationError(f"row {index}: expected a Task, got {type(task).__name__}")
+        if task.family not in BATCH_VERIFIERS:
+            raise ConfigurationError(
+                f"row {index}: no batch verifier for family {task.family!r}; known: "
+                f"{sorted(BATCH_VERIFIERS)} (add one with register_batch_verifier)"
+            )
+        rows.append((index, task.to_dict(), response))
+    return rows
 
 
 class BatchScorer:
@@ -237,20 +264,7 @@ class BatchScorer:
 
     def score(self, tasks: Sequence[Task], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per (task, response), in input order."""
-        if len(tasks) != len(responses):
-            raise ConfigurationError(
-                f"got {len(tasks)} tasks but {len(responses)} responses; give one response a task"
-            )
-        rows: list[tuple[int, dict[str, Any], str]] = []
-        for index, (task, response) in enumerate(zip(tasks, responses, strict=True)):
-            if not isinstance(task, Task):
-                raise ConfigurationError(f"row {index}: expected a Task, got {type(task).__name__}")
-            if task.family not in BATCH_VERIFIERS:
-                raise ConfigurationError(
-                    f"row {index}: no batch verifier for family {task.family!r}; known: "
-                    f"{sorted(BATCH_VERIFIERS)} (add one with register_batch_verifier)"
-                )
-            rows.append((index, task.to_dict(), response))
+        rows = _prepare_rows(tasks, responses)
         if not rows:
             return []
         size = max(1, -(-len(rows) // (self.workers * self.chunks_per_worker)))
@@ -294,12 +308,30 @@ def score_batch(
     timeout_s: float = 3.0,
     process: bool = True,
     per_worker: int = 1,
+    executor: str = "processes",
+    ray_address: str | None = None,
 ) -> list[Verdict]:
     """Judge ``responses[i]`` against ``tasks[i]`` on `workers` processes; verdicts in order.
 
     `workers` defaults to the CPU count. Starts and stops its processes; to score many batches,
     keep a `BatchScorer` instead.
+
+    ``executor="ray"`` scores on `workers` Ray verifier actors instead (default: one per CPU of
+    the cluster), connecting to `ray_address` (see `rlvr_gym.integrations.ray.connect`); to
+    score many batches, keep a `rlvr_gym.integrations.ray.RayScorer`.
     """
+    if executor == "ray":
+        from rlvr_gym.integrations.ray import RayScorer
+
+        with RayScorer(workers, address=ray_address, timeout_s=timeout_s, process=process,
+                       per_actor=per_worker) as ray_scorer:
+            return ray_scorer.score(tasks, responses)
+    if executor != "processes":
+        raise ConfigurationError(
+            f"executor must be 'processes' or 'ray', got {executor!r}"
+        )
+    if ray_address is not None:
+        raise ConfigurationError("ray_address is only used with executor='ray'")
     with BatchScorer(workers, timeout_s=timeout_s, process=process,
                      per_worker=per_worker) as scorer:
         return scorer.score(tasks, responses)
