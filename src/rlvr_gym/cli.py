@@ -1,4 +1,5 @@
-"""The ``rlvr`` command: ``eval`` a policy, ``score`` a file of responses, list and add ``tasks``.
+"""The ``rlvr`` command: ``eval`` a policy, ``score`` a file of responses, list and add ``tasks``,
+``plot`` a training log or an evaluation.
 
 Our errors (`rlvr_gym.RlvrError`) print one ``error: ...`` line on stderr and exit with their
 ``exit_code`` (2 for configuration mistakes, 1 for infrastructure failures); argparse usage
@@ -114,6 +115,17 @@ def _cmd_tasks_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from rlvr_gym.plotting import plot_file
+
+    kind, paths = plot_file(args.file, args.out, smooth=args.smooth)
+    what = "a training log" if kind == "train" else "an evaluation"
+    for path in paths:
+        print(f"wrote {path}")
+    print(f"plotted {args.file} as {what}: {len(paths)} picture(s) in {args.out}")
+    return 0
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return 2
@@ -196,6 +208,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "(RAY_ADDRESS or the local cluster, else a new instance) or 'local' (a new "
                     "local instance); needs rlvr-gym[ray]")
     sc.set_defaults(handler=_cmd_score)
+
+    pl = commands.add_parser(
+        "plot", help="draw a training log or an evaluation's JSONL as PNGs (rlvr-gym[plot])",
+        description="A training log (rows with step and weights, as examples/grpo_loop.py "
+        "writes): reward components with the annealing weights beneath them, and the "
+        "curriculum level over time. An evaluation (`rlvr eval` output): pass@k and mean "
+        "reward by difficulty level. The kind is detected from the rows.",
+    )
+    pl.add_argument("file", metavar="LOG", help="JSONL training log or evaluation results")
+    pl.add_argument("--out", required=True, metavar="DIR", help="directory for the PNGs")
+    pl.add_argument("--smooth", type=int, default=10, metavar="N",
+                    help="training curves: moving average over N steps (default 10)")
+    pl.set_defaults(handler=_cmd_plot)
 
     tk = commands.add_parser("tasks", help="list, add or remove task ids",
                              description="With no subcommand: list every id.")
