@@ -51,7 +51,6 @@ def test_trl_example_runs_without_trl(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_verl_example_runs(tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow")
     done = run("verl_reward.py", "--out-dir", str(tmp_path), "-n", "4")
     assert done.returncode == 0, done.stderr
     assert "'score': 1.0" in done.stdout

@@ -46,7 +46,6 @@ def eval_log(path: Path) -> Path:
 
 
 def test_training_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("matplotlib")
     log = training_log(tmp_path / "train.jsonl")
     assert main(["plot", str(log), "--out", str(tmp_path / "png")]) == 0
     for name in ("rewards.png", "curriculum.png"):
@@ -55,7 +54,6 @@ def test_training_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_eval_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("matplotlib")
     log = eval_log(tmp_path / "eval.jsonl")
     assert main(["plot", str(log), "--out", str(tmp_path / "png")]) == 0
     assert (tmp_path / "png" / "eval_by_level.png").read_bytes()[:8] == PNG
@@ -70,7 +68,6 @@ def test_detect_kind_and_levels() -> None:
 
 
 def test_unknown_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("matplotlib")
     path = tmp_path / "other.jsonl"
     path.write_text('{"hello": 1}\n')
     assert main(["plot", str(path), "--out", str(tmp_path)]) == 2
