@@ -13,6 +13,7 @@ Families are looked up in `SCORERS`, a table other families extend with `registe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -312,6 +313,10 @@ def _score_item(scoring: _Scoring, item: tuple[int, Any]) -> dict[str, Any]:
     return scoring.score(number, row)
 
 
+RowItem = tuple[int, Any]
+ChunkScorer = Callable[[list[RowItem]], Iterable[dict[str, Any]]]
+
+
 def score_file(
     path: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -326,36 +331,60 @@ def score_file(
     Resumable: rows already in `out` are kept and skipped; a different input file or settings
     are refused. The summary is also written to ``OUT.summary.json``.
     """
+    options = ScoreOptions(workers=_default_workers(workers), timeout_s=timeout_s,
+                           process=process)
+
+    @contextlib.contextmanager
+    def threaded() -> Iterator[tuple[ChunkScorer, int]]:
+        scoring = _Scoring(options)
+        try:
+            with ThreadPoolExecutor(max_workers=options.workers) as pool:
+                yield (lambda chunk: pool.map(lambda item: _score_item(scoring, item), chunk),
+                       options.workers * 8)
+        finally:
+            scoring.close()
+
+    return score_file_with(path, out, threaded, timeout_s=timeout_s, process=process,
+                           progress=progress)
+
+
+def score_file_with(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    executor: Callable[[], contextlib.AbstractContextManager[tuple[ChunkScorer, int]]],
+    *,
+    timeout_s: float,
+    process: bool,
+    progress: bool,
+) -> ScoreSummary:
+    """The resumable file loop every executor shares (threads here, Ray actors elsewhere).
+
+    `executor()` opens the scoring machinery and yields ``(score_chunk, chunk_size)``:
+    `score_chunk` turns a list of ``(row number, parsed row)`` items into output rows, in order.
+    """
     source = Path(path).expanduser()
     if not source.is_file():
         raise TaskFileError("file not found; give a JSONL file of rows to score",
                             path=str(source))
-    options = ScoreOptions(workers=_default_workers(workers), timeout_s=timeout_s,
-                           process=process)
     meta = {"kind": RESULTS_KIND, "input": str(source.resolve()), "process": process,
             "timeout_s": timeout_s}
     total = sum(1 for _ in _input_rows(source))
-    scoring = _Scoring(options)
     started = time.perf_counter()
     fresh: list[dict[str, Any]] = []
-    try:
-        with ResultsFile(out, meta) as results:
-            previous = results.rows
-            if len(previous) > total:
-                raise ConfigurationError(
-                    f"{out} holds {len(previous)} rows but {source} only {total}; use another "
-                    "output file"
-                )
-            pending = _skip(_input_rows(source), len(previous))
-            with ProgressBar(total, initial=len(previous), label="score", enabled=progress,
-                             ) as bar, ThreadPoolExecutor(max_workers=options.workers) as pool:
-                for chunk in _chunks(pending, options.workers * 8):
-                    for scored in pool.map(lambda item: _score_item(scoring, item), chunk):
-                        results.append(scored)
-                        fresh.append(scored)
-                        bar.update()
-    finally:
-        scoring.close()
+    with executor() as (score_chunk, chunk_size), ResultsFile(out, meta) as results:
+        previous = results.rows
+        if len(previous) > total:
+            raise ConfigurationError(
+                f"{out} holds {len(previous)} rows but {source} only {total}; use another "
+                "output file"
+            )
+        pending = _skip(_input_rows(source), len(previous))
+        with ProgressBar(total, initial=len(previous), label="score", enabled=progress) as bar:
+            for chunk in _chunks(pending, chunk_size):
+                for scored in score_chunk(chunk):
+                    results.append(scored)
+                    fresh.append(scored)
+                    bar.update()
     elapsed = time.perf_counter() - started
     summary = _summarize([*previous, *fresh], len(fresh), elapsed, str(out))
     target = sidecar_path(out, "summary")

@@ -1,4 +1,4 @@
-"""Math tasks and responses the adapter tests share (generators: fast, no Docker)."""
+"""Math tasks the adapter tests share (generators: fast, no Docker)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ import pytest
 
 from rlvr_gym.core.task import Task
 from rlvr_gym.tasks.generators import GENERATORS
-
-
-def right(task: Task) -> str:
-    return f"{task.reference['solution']}\n\\boxed{{{task.reference['answer']}}}"
-
-
-def wrong(task: Task) -> str:
-    return f"The answer is \\boxed{{{task.reference['answer']}+1}}."
 
 
 @pytest.fixture(scope="session")

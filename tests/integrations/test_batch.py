@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from adapter_rows import right, wrong
 
-from conftest import right, wrong
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.core.task import Task
 from rlvr_gym.integrations.batch import BatchScorer, register_batch_verifier, score_batch

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 
-from conftest import right, wrong
+from adapter_rows import right, wrong
+
 from rlvr_gym.core.task import Task
 from rlvr_gym.integrations.openrlhf import (
     agent_instance_class,

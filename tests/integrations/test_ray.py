@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import ray
+from adapter_rows import right, wrong
 
-from conftest import right, wrong
 from rlvr_gym.cli import main
 from rlvr_gym.core.task import Task
 from rlvr_gym.integrations.batch import score_batch

@@ -8,8 +8,8 @@ import inspect
 from pathlib import Path
 
 import pytest
+from adapter_rows import right, wrong
 
-from conftest import right, wrong
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.core.task import Task
 from rlvr_gym.integrations.verl import compute_score, export_verl_parquet

@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -358,39 +355,15 @@ def score_file_ray(
 ) -> ScoreSummary:
     """`rlvr_gym.scoring.score_file` on Ray verifier actors: same rows, same order, same output
     file and summary (a run may be resumed with or without Ray)."""
-    from rlvr_gym.core.errors import TaskFileError
-    from rlvr_gym.evaluation.progress import ProgressBar
-    from rlvr_gym.evaluation.results import ResultsFile, sidecar_path
-    from rlvr_gym.scoring import RESULTS_KIND, _chunks, _input_rows, _skip, _summarize
+    from rlvr_gym.scoring import score_file_with
 
-    source = Path(path).expanduser()
-    if not source.is_file():
-        raise TaskFileError("file not found; give a JSONL file of rows to score",
-                            path=str(source))
-    meta = {"kind": RESULTS_KIND, "input": str(source.resolve()), "process": process,
-            "timeout_s": timeout_s}
-    total = sum(1 for _ in _input_rows(source))
-    started = time.perf_counter()
-    fresh: list[dict[str, Any]] = []
-    with RayScorer(num_actors, address, timeout_s=timeout_s, process=process,
-                   per_actor=per_actor, preload=tuple(preload)) as scorer, \
-            ResultsFile(out, meta) as results:
-        previous = results.rows
-        if len(previous) > total:
-            raise ConfigurationError(
-                f"{out} holds {len(previous)} rows but {source} only {total}; use another "
-                "output file"
-            )
-        pending = _skip(_input_rows(source), len(previous))
-        window = scorer.num_actors * scorer.chunks_per_actor * 8 * per_actor
-        with ProgressBar(total, initial=len(previous), label="score", enabled=progress) as bar:
-            for chunk in _chunks(pending, window):
-                for scored in scorer.score_rows(chunk):
-                    results.append(scored)
-                    fresh.append(scored)
-                    bar.update()
-    elapsed = time.perf_counter() - started
-    summary = _summarize([*previous, *fresh], len(fresh), elapsed, str(out))
-    target = sidecar_path(out, "summary")
-    target.write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return summary
+    @contextlib.contextmanager
+    def on_actors() -> Iterator[tuple[Callable[[list[tuple[int, Any]]], list[dict[str, Any]]],
+                                      int]]:
+        with RayScorer(num_actors, address, timeout_s=timeout_s, process=process,
+                       per_actor=per_actor, preload=tuple(preload)) as scorer:
+            yield scorer.score_rows, scorer.num_actors * scorer.chunks_per_actor * 8 * per_actor
+
+    return score_file_with(path, out, on_actors, timeout_s=timeout_s, process=process,
+                           progress=progress)
+

@@ -81,38 +81,49 @@ class Constant(Schedule):
 
 
 @dataclass(frozen=True)
-class Linear(Schedule):
-    """`start` until step `begin`, then a straight line to `end` over `steps` steps, then `end`."""
+class _Ramp(Schedule):
+    """From `start` to `end` over `steps` steps after `begin`; subclasses give the curve's shape."""
 
-    kind: ClassVar[str] = "linear"
     start: float
     end: float
     steps: int
     begin: int = 0
 
     def __post_init__(self) -> None:
-        _validate_ramp(self)
+        owner = type(self).__name__
+        for name in ("start", "end"):
+            object.__setattr__(self, name, _number(owner, name, getattr(self, name)))
+        _count(owner, "steps", self.steps, minimum=1)
+        _count(owner, "begin", self.begin, minimum=0)
 
     def _value(self, step: int, success_rate: float) -> float:
-        return self.start + (self.end - self.start) * _progress(step, self.begin, self.steps)
+        return self.start + (self.end - self.start) * self._shape(
+            _progress(step, self.begin, self.steps)
+        )
+
+    def _shape(self, fraction: float) -> float:
+        """How far along the way from `start` to `end` the weight is, for a fraction of steps."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class Cosine(Schedule):
+class Linear(_Ramp):
+    """`start` until step `begin`, then a straight line to `end` over `steps` steps, then `end`."""
+
+    kind: ClassVar[str] = "linear"
+
+    def _shape(self, fraction: float) -> float:
+        return fraction
+
+
+@dataclass(frozen=True)
+class Cosine(_Ramp):
     """Half a cosine from `start` to `end` over `steps` steps after `begin` (slow, fast, slow)."""
 
     kind: ClassVar[str] = "cosine"
-    start: float
-    end: float
-    steps: int
-    begin: int = 0
 
-    def __post_init__(self) -> None:
-        _validate_ramp(self)
-
-    def _value(self, step: int, success_rate: float) -> float:
-        frac = _progress(step, self.begin, self.steps)
-        return self.end + (self.start - self.end) * 0.5 * (1.0 + math.cos(math.pi * frac))
+    def _shape(self, fraction: float) -> float:
+        return 0.5 * (1.0 - math.cos(math.pi * fraction))
 
 
 @dataclass(frozen=True)
@@ -220,14 +231,6 @@ class OneMinus(Schedule):
 
     def _value(self, step: int, success_rate: float) -> float:
         return 1.0 - float(self.inner(step, success_rate))
-
-
-def _validate_ramp(schedule: Linear | Cosine) -> None:
-    owner = type(schedule).__name__
-    for name in ("start", "end"):
-        object.__setattr__(schedule, name, _number(owner, name, getattr(schedule, name)))
-    _count(owner, "steps", schedule.steps, minimum=1)
-    _count(owner, "begin", schedule.begin, minimum=0)
 
 
 SCHEDULES: dict[str, type[Schedule]] = {
