@@ -29,8 +29,17 @@ load as the block). ``python3 -c pass`` is probed too: Python's start-up. For th
 also splits its overhead: around the run (latency minus the agent's reported wall time of the same
 run, fork to exit) and the rest (inside that wall time: the agent's fork and child set-up).
 
+Runtime: ``--runtime NAME`` runs all three methods' containers under that Docker runtime (the
+pool as ``DockerSandboxPool(runtime=NAME)``), with the settings the pool uses under it: for
+gVisor (a runtime whose binary is ``runsc``) the host pids and memory caps sized for gVisor's
+Sentry, straight from `ContainerSpec`, so the three are compared under the same kernel. Without
+it, ``RLVR_SANDBOX_RUNTIME`` is used the way the pool uses it, else the engine's default (runc);
+the report names the runtime, as the engine reports it for the containers started. Run the
+script once per runtime with the same arguments to compare them.
+
     python3 -m rlvr_gym sandbox build      # the runner image, once
     python3 benchmarks/sandbox_latency.py [--runs 100] [--docker-run-runs 20] [--pool-size 2]
+    python3 benchmarks/sandbox_latency.py --runtime rlvr-runsc     # the same under gVisor
 
 Every container it starts carries the label ``rlvr-gym.benchmark.owner=<this process>`` and is
 removed at the end (the pool's own containers by ``pool.close()``); nothing else is touched.
@@ -52,7 +61,7 @@ from dataclasses import dataclass, field
 
 from rlvr_gym.sandboxes import DEFAULT_IMAGE, DockerSandboxPool, Limits, SandboxFile
 from rlvr_gym.sandboxes.container import ContainerSpec, remove_quietly
-from rlvr_gym.sandboxes.engine import connect
+from rlvr_gym.sandboxes.engine import OWNER_LABEL, check_runtime, configured_runtime, connect
 from rlvr_gym.sandboxes.reap import owner_identity
 
 BENCH_LABEL = "rlvr-gym.benchmark"
@@ -162,14 +171,20 @@ class Series:
 class Bench:
     """The three methods, their containers, and the cleanup of what this process started."""
 
-    def __init__(self, image: str, pool_size: int) -> None:
+    def __init__(self, image: str, pool_size: int, runtime: str | None) -> None:
         self.client = connect()
         self.owner = owner_identity()
         self.image_id = str(self.client.images.get(image).id)
-        spec = ContainerSpec(image=self.image_id, limits=LIMITS, owner=self.owner)
+        # Resolved the way the pool resolves it, so all three methods get the same runtime; an
+        # unknown name is refused here, before any container starts.
+        self.runtime = configured_runtime(runtime)
+        self.gvisor = self.runtime is not None and check_runtime(self.client, self.runtime)
+        spec = ContainerSpec(image=self.image_id, limits=LIMITS, owner=self.owner,
+                             runtime=self.runtime, gvisor=self.gvisor)
         options = spec.create_options()
-        # Same isolation as the pool's containers; no agent here, so no capability at all and
-        # the program's uid directly. docker run keeps the default log driver: the SDK reads the
+        # Same isolation as the pool's containers (the runtime and, under gVisor, the caps
+        # sized for its Sentry included); no agent here, so no capability at all and the
+        # program's uid directly. docker run keeps the default log driver: the SDK reads the
         # program's output from the container's log.
         for key in ("image", "command", "detach", "stdin_open", "tty", "log_config", "name",
                     "labels", "cap_add"):
@@ -188,7 +203,8 @@ class Bench:
             )
             self.exec_start_s = time.perf_counter() - started
             started = time.perf_counter()
-            self.pool = DockerSandboxPool(image=self.image_id, size=pool_size, limits=LIMITS)
+            self.pool = DockerSandboxPool(image=self.image_id, size=pool_size, limits=LIMITS,
+                                          runtime=self.runtime)
             first = self.pool.run(["python3", "-c", "pass"])  # waits for the first container
             if not first.ok:
                 raise RuntimeError(f"the pool cannot run python3: {first}")
@@ -196,6 +212,24 @@ class Bench:
         except BaseException:
             self.close()
             raise
+
+    def runtimes_seen(self) -> str:
+        """The runtime the engine reports for the exec container and for the pool's containers
+        (found by this process's owner label): a check that the runtime asked for is used."""
+        assert self.exec_container is not None
+        self.exec_container.reload()
+        seen = {f"exec container {self.exec_container.attrs['HostConfig'].get('Runtime')}"}
+        for container in self.client.containers.list(
+                filters={"label": f"{OWNER_LABEL}={self.owner}"}):
+            seen.add(f"pool container {container.attrs['HostConfig'].get('Runtime')}")
+        return ", ".join(sorted(seen))
+
+    def describe(self) -> str:
+        """The runtime and the caps it sets, for the report."""
+        name = self.runtime or f"engine default ({self.client.info().get('DefaultRuntime')})"
+        kind = "gVisor" if self.gvisor else "not gVisor"
+        return (f"runtime {name}, {kind}; host caps per container: pids "
+                f"{self.options['pids_limit']}, memory {self.options['mem_limit'] // 1024**2} MiB")
 
     def _name(self, what: str) -> str:
         return f"rlvr-bench-{what}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -310,18 +344,19 @@ def ms(seconds: float) -> str:
 def report(series: dict[tuple[str, str], Series], startup: list[float], bench: Bench,
            pool_size: int) -> bool:
     """Print the tables; returns whether the issue's target (overhead ratio >= 20) is met."""
+    print(f"\nContainers: {bench.describe()}")
     print("\nPer run (one at a time, in blocks per method; runs/s = runs / time spent in them;")
     print("direct: the program started with subprocess inside a container, same blocks)\n")
-    print("| program | method | runs | p50 ms | p99 ms | runs/s | direct p50 ms | "
+    print("| program | method | runs | p50 ms | p90 ms | p99 ms | runs/s | direct p50 ms | "
           "overhead p50 ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for program in PROGRAMS:
         for method in METHODS:
             s = series[(method, program)]
             failed = f" ({len(s.failures)} failed)" if s.failures else ""
             print(f"| {program} | {method} | {len(s.latencies)}{failed} | {ms(s.p(50))} | "
-                  f"{ms(s.p(99))} | {s.per_second:.1f} | {ms(percentile(s.probes, 50))} | "
-                  f"{ms(s.overhead)} |")
+                  f"{ms(s.p(90))} | {ms(s.p(99))} | {s.per_second:.1f} | "
+                  f"{ms(percentile(s.probes, 50))} | {ms(s.overhead)} |")
     print("\nRatios (in this run; > 1: the pool is better)\n")
     print("| program | p50: docker run / pool | p50: docker exec / pool | "
           "runs/s: pool / docker run | runs/s: pool / docker exec | "
@@ -377,12 +412,15 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=600,
                         help="stop the timed runs after this long and report what was measured")
     parser.add_argument("--image", default=DEFAULT_IMAGE)
+    parser.add_argument("--runtime", default=None, metavar="NAME",
+                        help="Docker runtime of every container, e.g. rlvr-runsc for gVisor "
+                             "(default: RLVR_SANDBOX_RUNTIME, else the engine's default)")
     args = parser.parse_args()
     docker_run_runs = args.docker_run_runs or max(1, args.runs // 5)
     targets = {"docker run": docker_run_runs, "docker exec": args.runs, "pool": args.runs}
 
     load_before = os.getloadavg()
-    bench = Bench(args.image, args.pool_size)
+    bench = Bench(args.image, args.pool_size, args.runtime)
     try:
         version = bench.client.version()
         info = bench.client.info()
@@ -390,6 +428,7 @@ def main() -> None:
               f"({bench.image_id[7:19]})  Docker {version.get('Version')}, cgroup v"
               f"{info.get('CgroupVersion', '?')}, {info.get('Driver')}, {info.get('NCPU')} CPUs, "
               f"Python {sys.version.split()[0]} on the host")
+        print(f"{bench.describe()}; as the engine reports it: {bench.runtimes_seen()}")
         print(f"runs per program: {targets}; pool size {args.pool_size}; load average before "
               f"{load_before[0]:.2f}")
         started = time.monotonic()

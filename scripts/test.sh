@@ -11,4 +11,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
     apt-get update && apt-get install -y debootstrap
 fi
 python3 -m rlvr_gym sandbox build
+# The sandbox's isolation and attack tests run again under gVisor: this installs runsc and
+# registers it with Docker (needs root; a no-op once done).
+./scripts/enable-gvisor.sh
 python3 -m pytest "$@"

@@ -168,11 +168,16 @@ def test_tasks_add_and_remove_a_data_file(
     assert stored["rlvr/MineCli-v0"]["path"] == str(data.resolve())
     assert "rlvr/MineCli-v0" in _run(capsys, "tasks")[1]
 
+    assert "--policy reference -n 1" in stdout  # the hint fits the file's one row
     out = tmp_path / "mine-eval.jsonl"
-    code, _, err = _run(capsys, "eval", "rlvr/MineCli-v0", "-n", "2", "--samples", "1",
+    code, _, err = _run(capsys, "eval", "rlvr/MineCli-v0", "-n", "1", "--samples", "2",
                         "--out", str(out))
     assert code == 0, err
-    assert all(r["reward"]["outcome"] == 1.0 for r in _rows(out))
+    assert [r["reward"]["outcome"] for r in _rows(out)] == [1.0, 1.0]
+    code, _, err = _run(capsys, "eval", "rlvr/MineCli-v0", "-n", "2", "--out",
+                        str(tmp_path / "past-the-end.jsonl"))
+    assert code == 2
+    assert "has 1 tasks" in err and "use n=1 or less" in err
 
     assert _run(capsys, "tasks", "remove", "rlvr/MineCli-v0")[0] == 0
     assert "rlvr/MineCli-v0" not in json.loads((home / "tasks.json").read_text())

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from rlvr_gym.cli import main
-from rlvr_gym.plotting import detect_kind, level_of_row
+from rlvr_gym.core.errors import TaskFileError
+from rlvr_gym.plotting import detect_kind, level_of_row, load_rows
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -65,6 +66,8 @@ def test_detect_kind_and_levels() -> None:
     assert detect_kind([{"task_index": 0, "reward": {}}]) == "eval"
     assert level_of_row({"task_id": "arithmetic/3/7"}) == "3"
     assert level_of_row({"task_id": "file-row-12"}) == "all"
+    assert level_of_row({"task_id": "sample-03", "difficulty": {"level": 2}}) == "2"
+    assert level_of_row({"task_id": "arithmetic/3/7", "difficulty": {"level": 4}}) == "4"
 
 
 def test_unknown_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,3 +85,26 @@ def test_missing_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["plot", str(log), "--out", str(tmp_path / "png")]) == 2
     assert "pip install 'rlvr-gym[plot]'" in capsys.readouterr().err
     assert not (tmp_path / "png").exists()
+
+
+def test_load_rows_names_the_row_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "eval.jsonl"
+    path.write_bytes(b'{"task_index": 0, "reward": {}}\n{"task_id": "\xff"}\n')
+    with pytest.raises(TaskFileError, match=r"eval.jsonl, row 2: not UTF-8"):
+        load_rows(path)
+
+
+def test_load_rows_keeps_line_separators_inside_strings(tmp_path: Path) -> None:
+    path = tmp_path / "eval.jsonl"
+    rows = [{"task_index": 0, "response": "a\u2028b\x85c"}, {"task_index": 1, "response": ""}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    assert load_rows(path) == rows
+    path.write_text(path.read_text(encoding="utf-8") + '{"task_index": 2, "resp',
+                    encoding="utf-8")
+    assert load_rows(path) == rows  # a run killed mid-write
+
+
+def test_load_rows_refuses_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TaskFileError, match="cannot read it"):
+        load_rows(tmp_path / "absent.jsonl")

@@ -41,23 +41,35 @@ def _pyplot() -> Any:
 
 
 def load_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The JSON objects of a JSONL file (blank lines and a truncated last line skipped)."""
+    """The JSON objects of a JSONL file (blank lines and a truncated last line skipped).
+
+    Lines end at "\\n" only (U+2028 inside a JSON string is not a line break); bytes that are not
+    UTF-8 are an error naming the row, as is an unreadable file."""
     source = Path(path)
     rows: list[dict[str, Any]] = []
-    lines = source.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise TaskFileError(f"cannot read it ({exc.strerror or exc})", path=str(source)) from exc
+    lines = data.split(b"\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise TaskFileError(f"not UTF-8 text (byte {exc.start + 1} of the line)",
+                                path=str(source), row=number) from exc
         except json.JSONDecodeError as exc:
             if number == len(lines):  # a run killed mid-write
                 break
-            raise TaskFileError(f"{source}:{number}: not JSON ({exc.msg})") from exc
+            raise TaskFileError(f"not JSON ({exc.msg})", path=str(source), row=number) from exc
         if isinstance(row, dict):
             rows.append(row)
     if not rows:
-        raise TaskFileError(f"{source} has no rows to plot")
+        raise TaskFileError("has no rows to plot", path=str(source))
     return rows
 
 
@@ -167,11 +179,13 @@ def plot_training(
 
 
 def level_of_row(row: Mapping[str, Any]) -> str:
-    """A results row's difficulty level: ``task.difficulty.level`` when the row has it, else the
-    level in a generated task id (``generator/LEVEL/seed``), else ``"all"``."""
+    """A results row's difficulty level: its ``difficulty.level`` (or ``task.difficulty.level``)
+    when the row has one, else the level in a generated task id (``generator/LEVEL/seed``), else
+    ``"all"`` (rows written before eval rows recorded their difficulty)."""
     task = row.get("task")
-    if isinstance(task, Mapping):
-        level = task.get("difficulty", {}).get("level")
+    for difficulty in (row.get("difficulty"), task.get("difficulty")
+                       if isinstance(task, Mapping) else None):
+        level = difficulty.get("level") if isinstance(difficulty, Mapping) else None
         if level is not None:
             return str(level)
     parts = str(row.get("task_id", "")).split("/")

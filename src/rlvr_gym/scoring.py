@@ -71,14 +71,20 @@ class MathRowScorer:
         )
 
     def __call__(self, row: Mapping[str, Any]) -> Verdict:
+        import math
+
         answer = row.get("answer")
-        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool) and (
+            not isinstance(answer, float) or math.isfinite(answer)
+        ):
             answer = str(answer)
         if not isinstance(answer, str) or not answer.strip():
-            raise RowError("field 'answer' must be a non-empty string (the reference answer)")
+            raise RowError("field 'answer' must be a non-empty string or a finite number (the "
+                           f"reference answer), got {type(answer).__name__}")
         response = row.get("response")
         if not isinstance(response, str):
-            raise RowError("field 'response' must be a string (the model's answer)")
+            raise RowError("field 'response' must be a string (the model's answer), got "
+                           f"{type(response).__name__}")
         prompt = row.get("prompt")
         task = Task(
             id=str(row.get("id") or "row"),
@@ -86,7 +92,10 @@ class MathRowScorer:
             prompt=prompt if isinstance(prompt, str) else "",
             reference={"answer": answer},
         )
-        return self.verifier.verify(task, response)
+        try:
+            return self.verifier.verify(task, response)
+        except ConfigurationError as exc:
+            raise RowError(f"field 'answer' cannot be checked: {exc}") from exc
 
     def close(self) -> None:
         self.pool.close()
@@ -122,6 +131,8 @@ class CodeRowScorer:
             CodeProblem.from_reference(reference)
         except ConfigurationError as exc:
             raise RowError(str(exc)) from exc
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            raise RowError(f"field 'tests' cannot be read ({type(exc).__name__})") from exc
         task = Task(id=str(row.get("id") or "row"), family="code",
                     prompt=prompt if isinstance(prompt, str) else "", reference=reference)
         return self.verifier.verify(task, response)
@@ -233,9 +244,13 @@ class _Scoring:
         family = row.get("family")
         if family is None:
             return _error_row(row, number, "field 'family' is missing (e.g. \"math\")")
+        if not isinstance(family, str):
+            return _error_row(row, number, "field 'family' must be a string (e.g. \"math\"), "
+                                           f"got {type(family).__name__}")
         if family not in SCORERS:
             known = ", ".join(sorted(SCORERS))
             return _error_row(row, number, f"unknown family {family!r}; known: {known}")
+        started = time.perf_counter()
         try:
             verdict = self.scorer(str(family))(row)
         except RowError as exc:
@@ -246,6 +261,7 @@ class _Scoring:
             "score": breakdown.total,
             "reward": breakdown.as_dict(),
             "verdict": verdict.to_dict(),
+            "scoring_s": round(time.perf_counter() - started, 6),
         }
 
     def close(self) -> None:
@@ -256,6 +272,25 @@ class _Scoring:
 def _error_row(row: Mapping[str, Any], number: int, message: str) -> dict[str, Any]:
     return {**row, "score": None, "reward": None, "verdict": None,
             "error": f"row {number}: {message}"}
+
+
+def infrastructure_failure_rows(items: Iterable[tuple[int, Any]], message: str
+                                ) -> list[dict[str, Any]]:
+    """Output rows for numbered input rows whose scorer died (a worker process, a Ray actor):
+    infrastructure-failure verdicts, never a 0 for the policy; rows that could never be scored
+    keep their own error."""
+    verdict = Verdict.infrastructure_failure(message)
+    breakdown = RewardWeights().breakdown(verdict)
+    out: list[dict[str, Any]] = []
+    for number, row in items:
+        if isinstance(row, _BadLine):
+            out.append(_error_row({"row": number, "input": row.text}, number, row.message))
+        elif not isinstance(row, Mapping):
+            out.append(_error_row({"row": number, "input": row}, number, "not a JSON object"))
+        else:
+            out.append({**row, "score": breakdown.total, "reward": breakdown.as_dict(),
+                        "verdict": verdict.to_dict()})
+    return out
 
 
 def _default_workers(workers: int | None) -> int:
@@ -289,8 +324,14 @@ def score_rows(
 
 def _input_rows(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed row)`` of each non-blank line; bad JSON becomes an error marker."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, _BadLine(f"not valid UTF-8 (byte {exc.start + 1})",
+                                       raw.decode("utf-8", "replace").strip()[:200])
+                continue
             if not line.strip():
                 continue
             try:

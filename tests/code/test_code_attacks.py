@@ -10,7 +10,8 @@ the break-out worked, so its 0 is also the proof that it did not. For each attac
    Only `kill_the_agent` may end either way (an infrastructure error or a 0; in practice a 0,
    since the program cannot signal the agent);
 2. the verification ended within its limit: ``runs * WALL_S + MARGIN_S`` (``MARGIN_S`` covers
-   the agent's kill sweep and wipe, a container's replacement after an anomaly, and Docker);
+   the agent's kill sweep and wipe, a container's replacement after an anomaly, and Docker;
+   gVisor gets 2.5 s more, its Sentry tearing a process tree down more slowly);
 3. the host is untouched: a secret file on the host was neither read (the attacks that read it
    would have passed) nor changed, a host path the attacks write to does not exist, no process
    of the sandbox user is left in the pool's containers or appeared on the host outside a
@@ -20,7 +21,14 @@ the break-out worked, so its 0 is also the proof that it did not. For each attac
    and a probe program finds an empty work folder, ``/tmp`` and ``/dev/shm``, no process but
    init and the agent, no System V IPC objects, and no Docker socket.
 
-Run alone: ``pytest -m docker tests/code/test_code_attacks.py``.
+The suite runs under the configured runtime: Docker's default (runc) in the test command, gVisor
+with ``RLVR_SANDBOX_RUNTIME=rlvr-runsc`` (``scripts/enable-gvisor.sh`` registers it; the
+isolation tests run under both every time). Under gVisor the programs are not host processes,
+so the host-process check of (3) sees only the Sentry; the one attack gVisor lets through is
+marked `gvisor_gap`, with why it does no harm.
+
+Run alone: ``pytest -m docker tests/code/test_code_attacks.py``; under gVisor:
+``RLVR_SANDBOX_RUNTIME=rlvr-runsc pytest -m docker tests/code/test_code_attacks.py``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ pytestmark = pytest.mark.docker
 
 WALL_S = 3.0
 MARGIN_S = 3.0
+GVISOR_EXTRA_MARGIN_S = 2.5
 LIMITS = Limits(wall_s=WALL_S, cpu_s=WALL_S, memory_bytes=128 * 1024**2, pids=32,
                 output_bytes=64 * 1024, file_bytes=4 * 1024**2, open_files=64)
 SANDBOX_UID = 1000
@@ -71,11 +80,14 @@ SUM = Task(
 @dataclass(frozen=True)
 class Attack:
     """One hostile program: `name` is its file in attacks/ and the test id; `kind` the task it
-    is judged on; `may_be_infra`: an infrastructure error is an acceptable end."""
+    is judged on; `may_be_infra`: an infrastructure error is an acceptable end; `gvisor_gap`:
+    why the attack gets what it wants under gVisor (its score is then not asserted there, the
+    host and the next run still are)."""
 
     name: str
     kind: str = "function"
     may_be_infra: bool = False
+    gvisor_gap: str | None = None
 
     @property
     def task(self) -> Task:
@@ -110,6 +122,9 @@ ATTACKS = [
     Attack("network_host_gateway"),
     Attack("dns_lookup"),
     Attack("read_host_files"),
+    Attack("read_the_agents_environment", gvisor_gap=(
+        "gVisor (runsc 20221219) lets any process read /proc/PID/environ; the containers get no "
+        "environment of ours, and test_sandbox_isolation.py checks what is there")),
     Attack("docker_socket"),
     Attack("write_outside_work"),
     Attack("tmp_beyond_its_cap"),
@@ -146,7 +161,7 @@ ATTACKS = [
 
 # Run after every attack in the container it used: what a leftover would show.
 PROBE = r"""
-import json, os, socket, stat
+import ctypes, json, os, socket, stat
 me, agent = os.getpid(), os.getppid()
 others = []
 for entry in os.listdir("/proc"):
@@ -156,10 +171,17 @@ for entry in os.listdir("/proc"):
                 others.append(f.read().splitlines()[:3])
         except OSError:
             pass
+# System V IPC objects by system call (SHM_INFO, MSG_INFO, SEM_INFO: gVisor has no
+# /proc/sysvipc): the first int each call writes (segments, queues) or the 8th (semaphore sets).
+libc = ctypes.CDLL(None, use_errno=True)
 ipc = []
-for name in ("shm", "msg", "sem"):
-    with open(f"/proc/sysvipc/{name}") as f:
-        ipc += f.read().splitlines()[1:]
+for name, call, args in (("shm", libc.shmctl, (0, 14)), ("msg", libc.msgctl, (0, 12)),
+                         ("sem", libc.semctl, (0, 0, 19))):
+    buffer = (ctypes.c_int * 64)()
+    if call(*args, buffer) < 0:
+        ipc.append(f"{name}: unreadable (errno {ctypes.get_errno()})")
+    elif buffer[7 if name == "sem" else 0]:
+        ipc.append(f"{name}: {buffer[7 if name == 'sem' else 0]}")
 sockets = [p for p in ("/var/run/docker.sock", "/run/docker.sock") if os.path.exists(p)]
 work = os.stat("/work")
 print(json.dumps({
@@ -252,10 +274,13 @@ class SteeredPool(DockerSandboxPool):
 
 @pytest.fixture(scope="module")
 def attack_pool(host: HostState) -> Iterator[SteeredPool]:
+    """The pool under the configured runtime: Docker's default (runc), or the one
+    ``RLVR_SANDBOX_RUNTIME`` names (``rlvr-runsc``: the whole suite under gVisor)."""
     import docker
 
     # The Docker engine is part of the test machine: a missing engine fails, never skips.
-    docker.from_env().ping()
+    client = docker.from_env()
+    client.ping()
     from rlvr_gym.sandboxes.image.build import build_image
 
     pool = SteeredPool(image=build_image(), size=2, limits=LIMITS, runs_per_container=1000)
@@ -303,13 +328,16 @@ def test_attack_scores_zero_and_harms_nothing(
     elapsed = time.monotonic() - started
 
     # (1) reward 0, and not an infrastructure error (a dropped sample) unless allowed
-    if verdict.infra_error is not None:
+    if pool.gvisor and attack.gvisor_gap:
+        print(f"\nKNOWN GVISOR GAP {attack.name}: outcome={verdict.outcome}: {attack.gvisor_gap}")
+    elif verdict.infra_error is not None:
         assert attack.may_be_infra, f"an infrastructure error: {verdict.infra_error}"
     else:
         assert verdict.outcome == 0.0, verdict.feedback
         assert verdict.details["passed"] < verdict.details["total"]
-    # (2) within its limit
-    assert elapsed < runs * WALL_S + MARGIN_S, f"took {elapsed:.2f} s"
+    # (2) within its limit (under gVisor the Sentry tears a process tree down more slowly)
+    margin = MARGIN_S + (GVISOR_EXTRA_MARGIN_S if pool.gvisor else 0.0)
+    assert elapsed < runs * WALL_S + margin, f"took {elapsed:.2f} s"
     # (3) the host is untouched
     assert host.marker.read_bytes() == host.marker_content
     assert host.marker.stat().st_mtime_ns == host.marker_mtime

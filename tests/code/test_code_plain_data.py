@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import Counter, OrderedDict
 from typing import Any
 
@@ -101,3 +102,20 @@ def test_describe_never_runs_the_candidates_str() -> None:
 def test_malformed_tagged_data_is_refused(line: Any) -> None:
     with pytest.raises(NotPlainData):
         decode(line)
+
+
+def test_a_hash_flooding_set_is_refused_before_it_is_built() -> None:
+    modulus = 2**61 - 1  # CPython hashes ints modulo this prime
+    colliding = [{"t": "int", "v": format(5 + i * modulus, "x")} for i in range(24_000)]
+    started = time.perf_counter()
+    for tag in ("set", "frozenset"):
+        with pytest.raises(NotPlainData, match="hash"):
+            decode({"t": tag, "v": colliding})
+    with pytest.raises(NotPlainData, match="hash"):
+        decode({"t": "dict", "v": [[key, {"t": "none"}] for key in colliding]})
+    assert time.perf_counter() - started < 1.0  # building them would take minutes
+
+
+def test_a_few_equal_hashes_are_ordinary() -> None:
+    assert wire({-1, -2}) == {-1, -2}  # hash(-1) == hash(-2) in CPython
+    assert wire(frozenset({0, 2**61 - 1})) == frozenset({0, 2**61 - 1})

@@ -89,6 +89,9 @@ FUNCTION_HACKS = {
         "def add(a, b):\n    return None\n"
     ),
     "returns_a_function": "def add(a, b):\n    return add\n",
+    "returns_a_hash_flooding_set": (  # ints equal modulo 2**61 - 1: quadratic to rebuild
+        "def add(a, b):\n    return {a + b + i * (2**61 - 1) for i in range(2000)}\n"
+    ),
     "loops_forever_ignoring_the_guard": (
         "def add(a, b):\n"
         "    while True:\n"

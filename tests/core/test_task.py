@@ -59,3 +59,13 @@ def test_missing_field_names_the_field() -> None:
 def test_empty_id_is_rejected() -> None:
     with pytest.raises(ConfigurationError):
         make_task(id="")
+
+
+@pytest.mark.parametrize("data", [
+    ["not", "a", "mapping"],
+    {"id": "t", "family": "math", "prompt": "?", "reference": ["answer", "1"]},
+    {"id": "t", "family": "math", "prompt": "?", "reference": {}, "metadata": "x"},
+])
+def test_task_data_of_the_wrong_shape_is_a_configuration_error(data: object) -> None:
+    with pytest.raises(ConfigurationError):
+        Task.from_dict(data)  # type: ignore[arg-type]

@@ -50,3 +50,16 @@ def test_default_weights_reward_the_outcome_only() -> None:
 def test_unknown_reward_component_is_rejected() -> None:
     with pytest.raises(ConfigurationError, match="unknown reward component"):
         RewardWeights.from_mapping({"outcom": 1.0})
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), True, "1", None])
+def test_a_reward_weight_must_be_a_finite_number(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match="outcome"):
+        RewardWeights(outcome=bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="outcome"):
+        RewardWeights.from_mapping({"outcome": bad})  # type: ignore[dict-item]
+
+
+def test_reward_weights_from_something_not_a_mapping_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="mapping"):
+        RewardWeights.from_mapping([("outcome", 1.0)])  # type: ignore[arg-type]

@@ -152,3 +152,32 @@ def test_index_is_a_generator_seed() -> None:
     env = rlvr_gym.make("rlvr/MathQuadratic-v0", difficulty=2)
     _, info = env.reset(options={"index": 17})
     assert info["task"] == GENERATORS["quadratics"].generate(17, 2).to_dict()
+
+
+def test_a_dataset_level_filters_its_tasks_and_walks_only_them() -> None:
+    env = rlvr_gym.make("rlvr/MathFile-v0", difficulty=3)
+    source = env.unwrapped.source
+    assert source.levels == [1, 2, 3] and source.count(3) == 3
+    levels = {env.reset(options={"index": i})[1]["task"]["difficulty"]["level"] for i in range(6)}
+    assert levels == {3}
+    assert env.reset(options={"index": 3})[1]["task"]["id"] == \
+        env.reset(options={"index": 0})[1]["task"]["id"]
+
+
+def test_a_dataset_difficulty_mapping_filters_on_every_item() -> None:
+    env = rlvr_gym.make("rlvr/MathFile-v0", difficulty={"level": 1})
+    levels = {env.reset(seed=s)[1]["task"]["difficulty"]["level"] for s in range(10)}
+    assert levels == {1}
+
+
+@pytest.mark.parametrize(
+    ("difficulty", "match"),
+    [(7, r"no task of this list is at level 7; its levels are \[1, 2, 3\]"),
+     ({"level": 1, "grade": 4}, r"no task of this list has difficulty .*knobs.*\['level'\]")],
+)
+def test_a_difficulty_no_dataset_task_has_is_refused(difficulty: object, match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        rlvr_gym.make("rlvr/MathFile-v0", difficulty=difficulty)
+    env = rlvr_gym.make("rlvr/MathFile-v0")
+    with pytest.raises(ConfigurationError, match=match):
+        env.reset(options={"difficulty": difficulty})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,34 @@ def test_options_a_policy_does_not_take_are_refused() -> None:
 
 def test_unset_options_are_ignored() -> None:
     assert load_policy("reference", temperature=None, base_url=None) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("def policy(task, n)\n    return []\n", "SyntaxError"),
+     ("raise RuntimeError('no model')\n", "RuntimeError"),
+     ("import sys\nsys.exit(3)\n", "SystemExit")],
+)
+def test_a_policy_file_that_fails_to_import_is_a_configuration_error(
+    tmp_path: Path, source: str, kind: str
+) -> None:
+    path = tmp_path / "broken_policy.py"
+    path.write_text(source)
+    with pytest.raises(ConfigurationError, match=kind):
+        load_policy(f"python:{path}:policy")
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({"temperature": float("nan")}, "temperature"), ({"temperature": float("inf")}, "temperature"),
+     ({"max_tokens": 0}, "max_tokens"), ({"base_url": "http://"}, "no host"),
+     ({"base_url": "http://a b/v1"}, "spaces"), ({"base_url": "http://h:port/v1"}, "malformed"),
+     ({"api_key": "key with spaces"}, "API key")],
+)
+def test_openai_settings_no_request_could_use_are_refused_at_once(
+    options: dict[str, Any], match: str
+) -> None:
+    options = {"base_url": "http://127.0.0.1:9/v1", **options}
+    with pytest.raises(ConfigurationError, match=match) as refused:
+        load_policy("openai:tiny", **options)
+    assert "key with spaces" not in str(refused.value)  # a key is never printed

@@ -263,3 +263,85 @@ def test_a_resume_whose_tasks_changed_is_refused(tmp_path: Path, fake_id: str) -
     out.write_text(json.dumps({**first, "task_id": "add/other"}) + "\n")
     with pytest.raises(ConfigurationError, match="environment changed"):
         evaluate(fake_id, CountingPolicy(), n=1, samples=2, out=out, progress=False)
+
+
+def test_tasks_past_the_end_of_the_source_are_refused(tmp_path: Path, fake_id: str) -> None:
+    out = tmp_path / "e.jsonl"
+    with pytest.raises(ConfigurationError, match="has 1000000 tasks"):
+        evaluate(fake_id, "reference", n=2, samples=1, out=out, seed=999_999, progress=False)
+    with pytest.raises(ConfigurationError, match="past the last task"):
+        evaluate(fake_id, "reference", n=1, samples=1, out=out, seed=1_000_000, progress=False)
+    assert not out.exists()
+    summary = evaluate(fake_id, "reference", n=1, samples=1, out=out, seed=999_999,
+                       progress=False)
+    assert summary.scored == 1
+
+
+def test_a_dataset_level_counts_only_its_tasks(tmp_path: Path) -> None:
+    """Three sample rows are at level 3: a fourth would wrap round to the first again."""
+    out = tmp_path / "e.jsonl"
+    with pytest.raises(ConfigurationError, match="has 3 tasks at difficulty 3"):
+        evaluate("rlvr/MathFile-v0", "reference", n=4, samples=1, out=out,
+                 env_kwargs={"difficulty": 3}, progress=False)
+    assert not out.exists()
+    summary = evaluate("rlvr/MathFile-v0", "reference", n=3, samples=1, out=out,
+                       env_kwargs={"difficulty": 3}, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert summary.scored == 3 and len({row["task_id"] for row in rows}) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [({"seed": -1}, "seed"), ({"samples": 100_001}, "at most"), ({"workers": 2}, "ray_address"),
+     ({"ray_address": " "}, "ray_address")],
+)
+def test_impossible_settings_are_refused_before_anything_is_written(
+    tmp_path: Path, fake_id: str, change: dict[str, Any], match: str
+) -> None:
+    out = tmp_path / "e.jsonl"
+    args: dict[str, Any] = {"n": 1, "samples": 1, "out": out, "progress": False, **change}
+    with pytest.raises(ConfigurationError, match=match):
+        evaluate(fake_id, "reference", **args)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"task_index": 0, "sample_index": 0}',  # one row, no newline: not a torn row of ours
+     b'{"task_index": 0, "sample_index": 0}\n{"task_in'],
+)
+def test_a_file_of_no_run_is_refused_byte_for_byte(
+    tmp_path: Path, fake_id: str, content: bytes
+) -> None:
+    out = tmp_path / "theirs.jsonl"
+    out.write_bytes(content)
+    with pytest.raises(ConfigurationError, match="what produced them"):
+        evaluate(fake_id, CountingPolicy(), n=1, samples=1, out=out, progress=False)
+    assert out.read_bytes() == content
+    assert not (tmp_path / "theirs.meta.json").exists()
+
+
+def test_a_torn_row_of_another_run_is_kept_and_of_this_run_dropped(
+    tmp_path: Path, fake_id: str
+) -> None:
+    out = tmp_path / "e.jsonl"
+    evaluate(fake_id, CountingPolicy(), n=2, samples=1, out=out, progress=False)
+    whole = out.read_bytes()
+    out.write_bytes(whole + b'{"task_index": 2, "sam')
+    torn = out.read_bytes()
+    with pytest.raises(ConfigurationError, match="different run"):
+        evaluate(fake_id, CountingPolicy(), n=2, samples=1, out=out, seed=4, progress=False)
+    assert out.read_bytes() == torn
+    evaluate(fake_id, CountingPolicy(), n=2, samples=1, out=out, progress=False)
+    assert out.read_bytes() == whole
+
+
+@pytest.mark.parametrize("where", ["dir", "under-a-file"])
+def test_an_out_that_cannot_be_a_file_is_a_configuration_error(
+    tmp_path: Path, fake_id: str, where: str
+) -> None:
+    (tmp_path / "a-file").write_text("keep me\n")
+    out = tmp_path if where == "dir" else tmp_path / "a-file" / "e.jsonl"
+    with pytest.raises(ConfigurationError, match="directory" if where == "dir" else "is a file"):
+        evaluate(fake_id, "reference", n=1, samples=1, out=out, progress=False)
+    assert (tmp_path / "a-file").read_text() == "keep me\n"

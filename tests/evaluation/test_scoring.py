@@ -95,6 +95,11 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def _untimed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without their timing (``scoring_s`` differs from run to run)."""
+    return [{k: v for k, v in row.items() if k != "scoring_s"} for row in rows]
+
+
 def test_score_file_keeps_order_and_turns_bad_json_into_an_error_row(tmp_path: Path) -> None:
     source = _write(tmp_path / "in.jsonl", [*ROWS[:2], "{oops", "", ROWS[1]])
     summary = score_file(source, tmp_path / "out.jsonl", workers=3)
@@ -115,7 +120,7 @@ def test_score_file_resumes_after_a_kill_without_duplicates(tmp_path: Path) -> N
     cut = data.index(b"\n", len(data) // 2) + 10  # half the rows and part of the next
     out.write_bytes(data[:cut])
     summary = score_file(source, out, workers=2)
-    assert _read(out) == complete
+    assert _untimed(_read(out)) == _untimed(complete)
     assert summary.count == len(ROWS) * 3
     assert summary.scored_now < summary.count
 
@@ -135,3 +140,14 @@ def test_score_file_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_workers_below_one_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="workers"):
         score_rows(ROWS, workers=0)
+
+
+def test_a_line_that_is_not_utf8_is_an_error_row_and_the_rest_is_scored(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = "".join(json.dumps(r) + "\n" for r in ROWS)
+    source.write_bytes(b"\xff\xfe not text\n" + lines.encode())
+    summary = score_file(source, tmp_path / "out.jsonl", workers=1)
+    rows = _read(tmp_path / "out.jsonl")
+    assert rows[0]["error"] == "row 1: not valid UTF-8 (byte 1)"
+    assert len(rows) == len(ROWS) + 1 and summary.errors == 1 + sum(
+        1 for r in rows[1:] if r.get("error"))

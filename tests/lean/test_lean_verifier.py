@@ -7,12 +7,16 @@ format (whole proofs, whose requests carry the appended ``#print axioms``).
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lean_fixtures import RECORDED, replay_command, write_transcript
+from lean_fixtures import RECORDED, replay_command, repls_with, write_transcript
 
 from rlvr_gym.core.errors import ConfigurationError, LeanCrashed
 from rlvr_gym.core.protocols import Verifier
@@ -207,3 +211,21 @@ def test_a_fresh_verifier_replays_the_history(pool: ReplPool) -> None:
     verdict = LeanVerifier(pool).verify_step(
         _task(BRANCHING), ["apply And.intro", "exact h1.left", "apply h2"], "exact h1.right")
     assert verdict.correct and verdict.details["final"]
+
+
+def test_a_repl_killed_from_outside_is_an_infrastructure_failure_and_is_replaced(
+    recordings: Path,
+) -> None:
+    marker = f"--label=killed-{os.getpid()}"
+    command = replay_command("--stall-on", "STALL", marker, directory=recordings)
+    with ReplPool(command, timeout_s=20.0) as pool:
+        verifier = LeanVerifier(pool, timeout_s=20.0)
+        assert verifier.verify(_task(), PROOF).correct
+        (repl,) = repls_with(marker)
+        threading.Timer(0.5, os.kill, args=(repl, signal.SIGKILL)).start()
+        started = time.monotonic()
+        verdict = verifier.verify(_task(), "-- STALL\n" + PROOF)  # held when the kill lands
+        assert time.monotonic() - started < 10  # the death is seen at once, not at the limit
+        assert verdict.infra_error is not None and verdict.reason == "infra_error"
+        assert verifier.verify(_task(), PROOF).correct  # a fresh REPL took its place
+        assert repls_with(marker) and repl not in repls_with(marker)

@@ -98,7 +98,8 @@ def test_a_task_without_an_answer_is_a_configuration_error(verifier: MathVerifie
         verifier.verify(broken, "\\boxed{1}")
 
 
-def test_a_dead_worker_is_an_infrastructure_error_not_a_zero() -> None:
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_check() -> None:
+    """A dead idle worker is not this sample's fault: it is replaced, the check runs normally."""
     pool = math_worker_pool(1)
     checker = MathVerifier(timeout_s=30.0, pool=pool, process=False)
     pool.warm_up()
@@ -106,7 +107,6 @@ def test_a_dead_worker_is_an_infrastructure_error_not_a_zero() -> None:
     os.kill(worker.pid, signal.SIGKILL)
     time.sleep(0.2)
     verdict = checker.verify(task("x^2"), "\\boxed{x \\cdot x}")  # needs sympy: not fast path
-    assert verdict.reason == "infra_error"
-    assert verdict.infra_error
-    assert checker.verify(task("x^2"), "\\boxed{x \\cdot x}").outcome == 1.0  # replaced
+    assert (verdict.outcome, verdict.infra_error) == (1.0, None)
+    assert worker.pid not in {w.pid for w in pool._all if w.alive()}
     pool.close()

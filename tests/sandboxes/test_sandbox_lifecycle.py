@@ -129,18 +129,46 @@ time.sleep(600)
 
 
 @pytest.mark.slow
-def test_containers_of_a_killed_owner_are_reaped_at_the_next_start(
-    image: str, docker_client: docker.DockerClient,
-) -> None:
+def _killed_owner(image: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """A process that started a pool, SIGKILLed (no atexit, no close()), and its containers."""
     owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, image],
                              stdout=subprocess.PIPE, text=True)
     assert owner.stdout is not None
     orphans = owner.stdout.readline().strip().split(",")
-    os.kill(owner.pid, signal.SIGKILL)  # no atexit, no close()
+    os.kill(owner.pid, signal.SIGKILL)
+    return owner, orphans
+
+
+def test_containers_of_a_killed_owner_are_reaped_at_the_next_start(
+    image: str, docker_client: docker.DockerClient,
+) -> None:
+    owner, orphans = _killed_owner(image)
     owner.wait()
     assert orphans and all(exists(docker_client, i) for i in orphans)
     with DockerSandboxPool(image, size=1):
         assert not any(exists(docker_client, i) for i in orphans)
+
+
+def test_containers_of_a_killed_owner_not_yet_waited_for_are_reaped(
+    image: str, docker_client: docker.DockerClient,
+) -> None:
+    """A zombie owner has exited: its containers go even before its parent waits for it."""
+    owner, orphans = _killed_owner(image)
+    try:
+        deadline = time.monotonic() + 10
+        while _state(owner.pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _state(owner.pid) == "Z", "the owner must be a zombie: killed, not waited for"
+        reap(docker_client)
+        assert not any(exists(docker_client, i) for i in orphans)
+    finally:
+        owner.wait()
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", "rb") as handle:
+        raw = handle.read()
+    return raw[raw.rfind(b")") + 2:].split()[0].decode()
 
 
 def test_reap_leaves_live_pools_alone(

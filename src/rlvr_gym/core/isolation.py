@@ -106,6 +106,9 @@ class _Zygote:
             self.process.wait()
 
 
+_MAX_WAIT_S = 3600.0
+
+
 class _Worker:
     """One forked worker and its pipes; used by one caller at a time."""
 
@@ -123,7 +126,10 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise VerifierTimeout("time limit reached")
-            ready, _, _ = select.select([self._fd], [], [], remaining)
+            # capped: select() overflows on a huge timeout (a limit of 1e308 s means "none")
+            ready, _, _ = select.select([self._fd], [], [], min(remaining, _MAX_WAIT_S))
+            if not ready and time.monotonic() < deadline:
+                continue
             if not ready:
                 raise VerifierTimeout("time limit reached")
             chunk = os.read(self._fd, 1 << 16)
@@ -151,6 +157,17 @@ class _Worker:
         if answer[0] == "ok":
             return answer[1]
         raise RemoteError(answer[1], answer[2])
+
+    def idle_and_usable(self) -> bool:
+        """Whether an idle worker can take a call: alive, with nothing unread on its pipe (an
+        idle worker says nothing; a readable pipe means it exited or broke the protocol)."""
+        if self._dead:
+            return False
+        try:
+            readable, _, _ = select.select([self._fd], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable and self.alive()
 
     def alive(self) -> bool:
         if self._dead:
@@ -216,6 +233,15 @@ class WorkerPool:
         return worker
 
     def _acquire(self) -> _Worker:
+        """An idle worker (a dead one is replaced, not handed out), a new one, or the next
+        one to come back."""
+        while True:
+            worker = self._take()
+            if worker.idle_and_usable():
+                return worker
+            self._replace_in_background(worker)  # died while idle: not this call's fault
+
+    def _take(self) -> _Worker:
         try:
             return self._idle.get_nowait()
         except queue.Empty:

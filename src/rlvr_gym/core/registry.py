@@ -8,13 +8,14 @@ Data files registered with ``rlvr tasks add`` (or `register_file`) are remembere
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -23,6 +24,11 @@ from typing import Any, Protocol
 import gymnasium
 
 from rlvr_gym.core.errors import ConfigurationError, UnknownEnvironmentError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock, the rest works
+    fcntl = None  # type: ignore[assignment]
 
 NAMESPACE = "rlvr"
 ENTRY_POINT_GROUP = "rlvr_gym.tasks"
@@ -102,42 +108,44 @@ def register_file(
     """Make a data file (JSONL or Parquet of prompt + answer rows) a task with no code.
 
     With ``persist=True`` the registration is remembered for future sessions (``rlvr tasks add``).
+    The file is loaded first: a bad file raises `TaskFileError` (file, row, field) and leaves the
+    remembered registrations as they were.
     """
     if family != "math":
         raise ConfigurationError(
-            f"data-file tasks support the 'math' family so far, not {family!r}"
+            f"data-file tasks support the 'math' family so far, not {family!r:.80}"
         )
-    resolved = Path(path).expanduser().resolve()
+    if not isinstance(description, str):
+        raise ConfigurationError(f"description must be a string, got {description!r:.80}")
+    from rlvr_gym.tasks.datasets import dataset_path, load_math_tasks
+
+    resolved = dataset_path(path).expanduser().resolve()
     if not resolved.is_file():
         raise ConfigurationError(f"{resolved}: no such file; give the path of a JSONL file")
-    from rlvr_gym.tasks.datasets import load_math_tasks
-
+    full = _normalise_id(id)
     load_math_tasks(resolved, format=format)  # validate now: errors name the row and field
-    spec = register(
-        id, "rlvr_gym.envs.math:make_math_env", family=family,
+    if persist:
+        with _file_registry_lock():
+            store = _read_file_registry()  # a damaged store raises here: nothing is overwritten
+            store[full] = {"path": str(resolved), "family": family, "format": format,
+                           "description": description or f"math tasks from {resolved.name}"}
+            _write_file_registry(store)
+    return register(
+        full, "rlvr_gym.envs.math:make_math_env", family=family,
         description=description or f"math tasks from {resolved.name}", origin="file",
         dataset=str(resolved), format=format,
     )
-    if persist:
-        store = _read_file_registry()
-        store[spec.id] = {"path": str(resolved), "family": family, "format": format,
-                          "description": spec.description}
-        target = _file_registry_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(store, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(target)
-    return spec
 
 
 def unregister_file(id: str) -> None:
     """Forget a remembered data-file task."""
     full = _normalise_id(id)
-    store = _read_file_registry()
-    if full not in store:
-        raise UnknownEnvironmentError(f"{full} is not a registered data-file task")
-    del store[full]
-    _file_registry_path().write_text(json.dumps(store, indent=2, sort_keys=True), "utf-8")
+    with _file_registry_lock():
+        store = _read_file_registry()
+        if full not in store:
+            raise UnknownEnvironmentError(f"{full} is not a registered data-file task")
+        del store[full]
+        _write_file_registry(store)
     _SPECS.pop(full, None)
     gymnasium.registry.pop(full, None)
 
@@ -153,9 +161,70 @@ def _read_file_registry() -> dict[str, Any]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
-    return data if isinstance(data, dict) else {}
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, nesting too deep
+        raise ConfigurationError(
+            f"{path} is not valid JSON ({exc}); fix it, or delete it to forget every "
+            "remembered data-file task"
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(f"{path} cannot be read ({exc}); fix its permissions") from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"{path} must hold a JSON object of id -> file; fix it, or delete it to forget every "
+            "remembered data-file task"
+        )
+    return data
+
+
+def _write_file_registry(store: Mapping[str, Any]) -> None:
+    """Replace the store in one step (write a temporary file, then rename it over)."""
+    target = _file_registry_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(store, indent=2, sort_keys=True), encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _file_registry_lock() -> Iterator[None]:
+    """Hold an exclusive lock on the store while it is read and rewritten, so two
+    ``rlvr tasks add`` at once cannot drop each other's entry."""
+    home = _registry_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "tasks.lock").open("a") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def _remembered_entries() -> list[tuple[str, dict[str, Any]]]:
+    """The remembered registrations usable at import; a damaged store or entry is reported
+    with a warning and skipped, so it cannot break ``import rlvr_gym``."""
+    try:
+        store = _read_file_registry()
+    except ConfigurationError as exc:
+        warnings.warn(f"remembered data-file tasks ignored: {exc}", RuntimeWarning, stacklevel=3)
+        return []
+    entries = []
+    for id, item in store.items():
+        try:
+            _normalise_id(id)
+        except ConfigurationError:
+            item = None
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not all(
+            isinstance(item.get(key, ""), str) for key in ("family", "format", "description")
+        ):
+            warnings.warn(
+                f"remembered data-file task {id!r} in {_file_registry_path()} is malformed and "
+                f"was skipped; remove it with `rlvr tasks remove {id}`", RuntimeWarning,
+                stacklevel=3,
+            )
+            continue
+        entries.append((id, item))
+    return entries
 
 
 def load_plugins() -> None:
@@ -183,15 +252,19 @@ def load_plugins() -> None:
             from rlvr_gym.tasks.builtin import register_all
 
             register_all(register)
-        for id, item in _read_file_registry().items():
-            path = Path(item.get("path", ""))
+        for id, item in _remembered_entries():
+            path = Path(item["path"])
             if not path.is_file():
                 continue  # a moved file must not break `import rlvr_gym`; `rlvr tasks` shows it
-            register(
-                id, "rlvr_gym.envs.math:make_math_env", family=item.get("family", "math"),
-                description=item.get("description", ""), origin="file",
-                dataset=str(path), format=item.get("format", "auto"),
-            )
+            try:
+                register(
+                    id, "rlvr_gym.envs.math:make_math_env", family=item.get("family", "math"),
+                    description=item.get("description", ""), origin="file",
+                    dataset=str(path), format=item.get("format", "auto"),
+                )
+            except ConfigurationError as exc:
+                warnings.warn(f"remembered data-file task {id!r} was skipped: {exc}",
+                              RuntimeWarning, stacklevel=2)
 
 
 def registered_ids(family: str | None = None) -> list[str]:

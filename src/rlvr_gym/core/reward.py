@@ -7,6 +7,7 @@ training clock without changing this contract.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,20 +56,35 @@ class RewardWeights:
     def __post_init__(self) -> None:
         for name in COMPONENTS:
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value != value:
-                raise ConfigurationError(f"reward weight {name!r} must be a number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise ConfigurationError(
+                    f"reward weight {name!r} must be a finite number, got {value!r}"
+                )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, float] | None) -> RewardWeights:
         """Build weights from a dict, rejecting unknown component names."""
         if data is None:
             return cls()
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(
+                f"reward weights must be a mapping of component to weight, got "
+                f"{type(data).__name__}"
+            )
         unknown = set(data) - set(COMPONENTS)
         if unknown:
             raise ConfigurationError(
                 f"unknown reward component(s) {sorted(unknown)}; known: {list(COMPONENTS)}"
             )
-        return cls(**{k: float(v) for k, v in data.items()})
+        weights: dict[str, float] = {}
+        for name, value in data.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigurationError(
+                    f"reward weight {name!r} must be a finite number, got {value!r}"
+                )
+            weights[name] = float(value)
+        return cls(**weights)
 
     def breakdown(self, verdict: Verdict, *, process: float | None = None) -> RewardBreakdown:
         """Weigh a verdict's components; `process` overrides the verdict's mean step score."""

@@ -88,9 +88,16 @@ class Task:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Task:
         """Build a Task from `to_dict` output; raises ConfigurationError naming a missing field."""
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(f"task data must be a mapping, got {type(data).__name__}")
         missing = [k for k in ("id", "family", "prompt", "reference") if k not in data]
         if missing:
             raise ConfigurationError(f"task data lacks field(s) {', '.join(missing)}")
+        for name in ("reference", "difficulty", "metadata"):
+            if data.get(name) is not None and not isinstance(data[name], Mapping):
+                raise ConfigurationError(
+                    f"task field {name!r} must be a mapping, got {type(data[name]).__name__}"
+                )
         prompt = data["prompt"]
         if isinstance(prompt, list):
             prompt = tuple(prompt)

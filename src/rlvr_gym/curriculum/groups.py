@@ -8,23 +8,50 @@ and teaches nothing (and with a small std epsilon it only adds noise).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from rlvr_gym.core.errors import ConfigurationError
 
 
 def is_informative(scores: Sequence[float], *, tolerance: float = 0.0) -> bool:
     """True when the scores of one group differ by more than `tolerance`."""
-    if len(scores) < 2:
+    _check_tolerance(tolerance)
+    values = _group(scores)
+    if len(values) < 2:
         return False
-    return max(scores) - min(scores) > tolerance
+    return max(values) - min(values) > tolerance
 
 
 def filter_groups(
     groups: Sequence[Sequence[float]], *, tolerance: float = 0.0
 ) -> list[int]:
     """The indices of the groups worth training on (see `is_informative`)."""
+    if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Collection):
+        raise ConfigurationError(
+            f"groups must be a list of groups of scores, got {groups!r:.80}"
+        )
     return [i for i, scores in enumerate(groups) if is_informative(scores, tolerance=tolerance)]
+
+
+def _check_tolerance(tolerance: object) -> None:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) or \
+            not math.isfinite(float(tolerance)) or float(tolerance) < 0:
+        raise ConfigurationError(
+            f"tolerance must be a finite number >= 0, got {tolerance!r:.80}"
+        )
+
+
+def _group(scores: object) -> list[float]:
+    """One group's scores as floats; anything but a list of finite numbers is refused."""
+    if isinstance(scores, (str, bytes, Mapping)) or not isinstance(scores, Collection) or \
+            not all(isinstance(s, numbers.Real) and math.isfinite(float(s)) for s in scores):
+        raise ConfigurationError(
+            f"a group must be a list of finite scores, got {scores!r:.80}"
+        )
+    return [float(s) for s in scores]
 
 
 @dataclass
@@ -41,6 +68,11 @@ class GroupFilter:
     dropped_failed: int = 0
     dropped_other: int = 0
     last_decision: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        _check_tolerance(self.tolerance)
+        for name in _COUNTERS:
+            _counter(name, getattr(self, name))
 
     def __call__(self, groups: Sequence[Sequence[float]]) -> list[int]:
         keep = filter_groups(groups, tolerance=self.tolerance)
@@ -81,7 +113,22 @@ class GroupFilter:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.kept = int(state["kept"])
-        self.dropped_solved = int(state["dropped_solved"])
-        self.dropped_failed = int(state["dropped_failed"])
-        self.dropped_other = int(state["dropped_other"])
+        """Resume the counters; corrupted state is refused by name and changes nothing."""
+        if not isinstance(state, Mapping) or set(state) != set(_COUNTERS):
+            raise ConfigurationError(
+                f"group-filter state must be the mapping state_dict() returned "
+                f"({', '.join(_COUNTERS)}), got {state!r:.80}"
+            )
+        counts = {name: _counter(name, state[name]) for name in _COUNTERS}
+        for name, value in counts.items():
+            setattr(self, name, value)
+
+
+_COUNTERS = ("kept", "dropped_solved", "dropped_failed", "dropped_other")
+
+
+def _counter(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"group-filter {name!r} must be an integer >= 0, "
+                                 f"got {value!r:.80}")
+    return value

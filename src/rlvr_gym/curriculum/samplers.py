@@ -11,8 +11,9 @@ the sampler's own seeded generator, which is part of ``state_dict()``. What a sa
 from __future__ import annotations
 
 import math
+import numbers
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -47,13 +48,26 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Decision:
-        return cls(
-            kind=str(data["kind"]),
-            level=int(data["level"]),
-            reason=str(data["reason"]),
-            update=int(data["update"]),
-            weights={int(k): float(v) for k, v in dict(data.get("weights", {})).items()},
-        )
+        """Rebuild a decision from `to_dict` output; a malformed one is a ConfigurationError."""
+        try:
+            if not isinstance(data, Mapping):
+                raise TypeError(f"a decision must be a mapping, got {data!r:.80}")
+            weights = data.get("weights", {})
+            if not isinstance(weights, Mapping):
+                raise TypeError(f"'weights' must be a mapping, got {weights!r:.80}")
+            kind, reason = data["kind"], data["reason"]
+            if not isinstance(kind, str) or not isinstance(reason, str):
+                raise TypeError("'kind' and 'reason' must be strings")
+            return cls(
+                kind=kind,
+                level=_integer("level", data["level"]),
+                reason=reason,
+                update=_integer("update", data["update"]),
+                weights={_integer("weights key", int(k)): _rate("weight", v)
+                         for k, v in weights.items()},
+            )
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ConfigurationError(f"malformed curriculum decision: {exc}") from exc
 
 
 def level_of(difficulty_or_task: Any) -> int:
@@ -74,20 +88,49 @@ def level_of(difficulty_or_task: Any) -> int:
 
 
 def _scores(scores: float | Sequence[float]) -> list[float]:
-    values = [float(scores)] if isinstance(scores, (int, float)) else [float(s) for s in scores]
+    items = [scores] if isinstance(scores, numbers.Real) else scores
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, (Sequence, np.ndarray)) \
+            or not all(isinstance(s, numbers.Real) for s in items):
+        raise ConfigurationError(
+            f"scores must be a number or a list of numbers in [0, 1], got {scores!r:.80}"
+        )
+    values = [float(s) for s in items]
     if not values:
         raise ConfigurationError("update() needs at least one score")
     if any(not math.isfinite(s) or not 0.0 <= s <= 1.0 for s in values):
-        raise ConfigurationError(f"scores must be in [0, 1], got {values}")
+        raise ConfigurationError(f"scores must be in [0, 1], got {values!r:.120}")
     return values
+
+
+def _integer(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r:.80}")
+    return int(value)
+
+
+def _rate(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(float(value)) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r:.80}")
+    return float(value)
+
+
+def _number_in(name: str, value: object, low: float, high: float) -> float:
+    """`value` as a float when it is a real number in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not low <= float(value) <= high:
+        raise ConfigurationError(f"{name} must be a number in [{low}, {high}], got {value!r:.80}")
+    return float(value)
 
 
 def generator_levels(name: str) -> list[int]:
     """The levels of a registered generator (`GENERATORS[name].levels`)."""
     from rlvr_gym.tasks.generators import GENERATORS
 
-    if name not in GENERATORS:
-        raise ConfigurationError(f"no generator named {name!r}; known: {sorted(GENERATORS)}")
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise ConfigurationError(
+            f"no generator named {name!r:.80}; known: {sorted(GENERATORS)}"
+        )
     return sorted(GENERATORS[name].levels)
 
 
@@ -95,6 +138,16 @@ class Curriculum:
     """Shared machinery: the levels, a seeded RNG, decisions and state."""
 
     def __init__(self, levels: Sequence[int], *, seed: int = 0) -> None:
+        if isinstance(levels, (str, bytes, Mapping)) or not isinstance(levels, Iterable) or \
+                not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                        for v in levels):
+            raise ConfigurationError(
+                f"levels must be a list of integer levels, got {levels!r:.80}"
+            )
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
+        ):
+            raise ConfigurationError(f"seed must be an integer >= 0, got {seed!r:.80}")
         chosen = sorted({int(level) for level in levels})
         if not chosen:
             raise ConfigurationError("a curriculum needs at least one level")
@@ -107,7 +160,11 @@ class Curriculum:
     @classmethod
     def for_generator(cls: type[S], name: str, **options: Any) -> S:
         """A sampler over the levels of generator `name`."""
-        return cls(generator_levels(name), **options)
+        levels = generator_levels(name)
+        try:
+            return cls(levels, **options)
+        except TypeError as exc:  # an unknown option name
+            raise ConfigurationError(f"{cls.__name__}.for_generator: {exc}") from exc
 
     def sample(self) -> int:
         raise NotImplementedError
@@ -116,9 +173,12 @@ class Curriculum:
         raise NotImplementedError
 
     def _check_level(self, level: int) -> int:
-        if level not in self.levels:
-            raise ConfigurationError(f"level {level} is not one of this curriculum's {self.levels}")
-        return level
+        if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or \
+                level not in self.levels:
+            raise ConfigurationError(
+                f"level {level!r:.80} is not one of this curriculum's {self.levels}"
+            )
+        return int(level)
 
     def _decide(self, decision: Decision, *, event: bool) -> None:
         self.last_decision = decision
@@ -128,8 +188,9 @@ class Curriculum:
     def _extra_state(self) -> dict[str, Any]:
         return {}
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        pass
+    def _read_extra_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate the subclass's part of a saved state; the attributes to set from it."""
+        return {}
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-ready state: results, RNG, events; `load_state_dict` resumes exactly."""
@@ -145,21 +206,69 @@ class Curriculum:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume from `state_dict` output. Corrupted state raises a ConfigurationError naming
+        the field and leaves the curriculum as it was."""
+        if not isinstance(state, Mapping):
+            raise ConfigurationError(f"curriculum state must be a mapping, got {state!r:.80}")
         if state.get("version") != _STATE_VERSION or state.get("kind") != type(self).__name__:
             raise ConfigurationError(
-                f"state of a {state.get('kind')!r} (version {state.get('version')!r}) cannot be "
-                f"loaded into a {type(self).__name__} (version {_STATE_VERSION})"
+                f"state of a {state.get('kind')!r:.80} (version {state.get('version')!r:.20}) "
+                f"cannot be loaded into a {type(self).__name__} (version {_STATE_VERSION})"
             )
-        if list(state["levels"]) != self.levels:
+        levels = _state_field(state, "levels")
+        if not isinstance(levels, list) or levels != self.levels:
             raise ConfigurationError(
-                f"saved levels {state['levels']} differ from this curriculum's {self.levels}"
+                f"saved levels {levels!r:.80} differ from this curriculum's {self.levels}"
             )
-        self.rng.bit_generator.state = dict(state["rng"])
-        self.updates = int(state["updates"])
-        self.events = [Decision.from_dict(e) for e in state["events"]]
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = dict(_state_field(state, "rng"))
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise ConfigurationError(f"curriculum state 'rng' is not a generator state: {exc}"
+                                     ) from exc
+        updates = _state_field(state, "updates")
+        if isinstance(updates, bool) or not isinstance(updates, int) or updates < 0:
+            raise ConfigurationError(
+                f"curriculum state 'updates' must be an integer >= 0, got {updates!r:.80}"
+            )
+        events = _state_field(state, "events")
+        if not isinstance(events, list):
+            raise ConfigurationError(f"curriculum state 'events' must be a list, got "
+                                     f"{events!r:.80}")
+        decisions = [Decision.from_dict(e) for e in events]
         last = state.get("last_decision")
-        self.last_decision = Decision.from_dict(last) if last else None
-        self._load_extra_state(state)
+        last_decision = Decision.from_dict(last) if last is not None else None
+        extra = self._read_extra_state(state)
+        self.rng = rng
+        self.updates = updates
+        self.events = decisions
+        self.last_decision = last_decision
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+
+def _state_field(state: Mapping[str, Any], name: str) -> Any:
+    if name not in state:
+        raise ConfigurationError(f"curriculum state lacks the field {name!r}")
+    return state[name]
+
+
+def _per_level(state: Mapping[str, Any], name: str, levels: Sequence[int]) -> dict[int, Any]:
+    """A saved ``{str(level): value}`` mapping whose keys are exactly `levels`."""
+    found = _state_field(state, name)
+    if not isinstance(found, Mapping):
+        raise ConfigurationError(f"curriculum state {name!r} must be a mapping, got "
+                                 f"{found!r:.80}")
+    try:
+        keyed = {int(k): v for k, v in found.items()}
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"curriculum state {name!r} has a key that is not a level"
+                                 ) from exc
+    if sorted(keyed) != list(levels):
+        raise ConfigurationError(
+            f"curriculum state {name!r} holds levels {sorted(keyed)}, not {list(levels)}"
+        )
+    return keyed
 
 
 class _Windowed(Curriculum):
@@ -188,9 +297,21 @@ class _Windowed(Curriculum):
     def _extra_state(self) -> dict[str, Any]:
         return {"results": {str(k): list(v) for k, v in self.results.items()}}
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        for key, values in state["results"].items():
-            self.results[int(key)] = deque((float(v) for v in values), maxlen=self.window)
+    def _read_extra_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        results = {}
+        for level, values in _per_level(state, "results", self.levels).items():
+            if not isinstance(values, list):
+                raise ConfigurationError(
+                    f"curriculum state 'results' of level {level} must be a list of scores"
+                )
+            try:
+                scores = [_rate("a score", v) for v in values]
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"curriculum state 'results' of level {level}: {exc}"
+                ) from exc
+            results[level] = deque(scores, maxlen=self.window)
+        return {"results": results}
 
 
 class ThresholdCurriculum(_Windowed):
@@ -213,12 +334,17 @@ class ThresholdCurriculum(_Windowed):
         seed: int = 0,
     ) -> None:
         super().__init__(levels, window=window, seed=seed)
+        promote = _number_in("promote", promote, 0.0, 1.0)
+        demote = _number_in("demote", demote, 0.0, 1.0)
         if not 0.0 <= demote < promote <= 1.0:
             raise ConfigurationError(
                 f"need 0 <= demote < promote <= 1, got demote={demote}, promote={promote}"
             )
         self.promote, self.demote = float(promote), float(demote)
-        self.level = self._check_level(self.levels[0] if start is None else start)
+        try:
+            self.level = self._check_level(self.levels[0] if start is None else start)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"start: {exc}") from exc
 
     def sample(self) -> int:
         return self.level
@@ -252,9 +378,14 @@ class ThresholdCurriculum(_Windowed):
     def _extra_state(self) -> dict[str, Any]:
         return {**super()._extra_state(), "level": self.level}
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        super()._load_extra_state(state)
-        self.level = self._check_level(int(state["level"]))
+    def _read_extra_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        extra = super()._read_extra_state(state)
+        level = _state_field(state, "level")
+        try:
+            extra["level"] = self._check_level(level)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"curriculum state 'level': {exc}") from exc
+        return extra
 
 
 class _Weighted(Curriculum):
@@ -262,8 +393,9 @@ class _Weighted(Curriculum):
 
     def __init__(self, levels: Sequence[int], *, epsilon: float, seed: int = 0) -> None:
         super().__init__(levels, seed=seed)
-        if not isinstance(epsilon, (int, float)) or not 0.0 < epsilon <= 1.0:
-            raise ConfigurationError(f"epsilon must be in (0, 1], got {epsilon!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or \
+                not 0.0 < epsilon <= 1.0:
+            raise ConfigurationError(f"epsilon must be in (0, 1], got {epsilon!r:.80}")
         self.epsilon = float(epsilon)
 
     def level_scores(self) -> dict[int, float]:
@@ -301,8 +433,9 @@ class LearnabilityCurriculum(_Weighted, _Windowed):
         seed: int = 0,
     ) -> None:
         _Windowed.__init__(self, levels, window=window, seed=seed)
-        if not isinstance(epsilon, (int, float)) or not 0.0 < epsilon <= 1.0:
-            raise ConfigurationError(f"epsilon must be in (0, 1], got {epsilon!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or \
+                not 0.0 < epsilon <= 1.0:
+            raise ConfigurationError(f"epsilon must be in (0, 1], got {epsilon!r:.80}")
         self.epsilon = float(epsilon)
 
     def level_scores(self) -> dict[int, float]:
@@ -333,6 +466,8 @@ class LearningProgressCurriculum(_Weighted):
         seed: int = 0,
     ) -> None:
         super().__init__(levels, epsilon=epsilon, seed=seed)
+        fast = _number_in("fast", fast, 0.0, 1.0)
+        slow = _number_in("slow", slow, 0.0, 1.0)
         if not 0.0 < slow < fast <= 1.0:
             raise ConfigurationError(
                 f"need 0 < slow < fast <= 1 (EMA rates), got slow={slow}, fast={fast}"
@@ -362,6 +497,13 @@ class LearningProgressCurriculum(_Weighted):
             "slow": {str(k): v for k, v in self.slow.items()},
         }
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        self.fast = {int(k): v for k, v in state["fast"].items()}
-        self.slow = {int(k): v for k, v in state["slow"].items()}
+    def _read_extra_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        for name in ("fast", "slow"):
+            averages = _per_level(state, name, self.levels)
+            try:
+                extra[name] = {level: None if value is None else _rate("an average", value)
+                               for level, value in averages.items()}
+            except ValueError as exc:
+                raise ConfigurationError(f"curriculum state {name!r}: {exc}") from exc
+        return extra

@@ -26,20 +26,55 @@ from rlvr_gym.core.protocols import TaskSource, Verifier
 from rlvr_gym.core.reward import RewardWeights
 from rlvr_gym.core.task import Task
 from rlvr_gym.core.verdict import StepScore, Verdict
+from rlvr_gym.envs.checks import (
+    check_choice,
+    check_count,
+    check_optional_mapping,
+    check_path_or_name,
+    reject_unknown,
+)
 
 MODES = {"whole": "single", "tactic": "steps"}
+_LEAN_KWARGS = (
+    "dataset", "format", "mode", "max_steps", "backend", "command", "cwd", "header",
+    "difficulty", "reward_weights", "verifier_options", "render_mode",
+)
 NO_REPL = (
     "no Lean REPL found: install the leanprover-community REPL and set RLVR_LEAN_REPL"
 )
 # What a policy may send to stop a tactic-mode episode (compared lower-cased, without the
 # punctuation and code fences a chat model tends to wrap it in).
 GIVE_UP_ACTIONS = frozenset({"give up", "i give up", "giveup", "give_up", "/give_up"})
-_WRAPPING = re.compile(r"^[\s`'\".]*(?:lean4?\s+)?|[\s`'\".!]*$")
+_LEADING = "`'\"."
+_TRAILING = "`'\".!"
+_LANGUAGE_TAG = re.compile(r"lean4?\s+")
 
 
 def is_give_up(action: str) -> bool:
-    """True when a tactic-mode action asks to stop (``give up`` and close spellings)."""
-    return _WRAPPING.sub("", action).lower() in GIVE_UP_ACTIONS
+    """True when a tactic-mode action asks to stop (``give up`` and close spellings).
+
+    Linear in the action's length (a regular expression over both ends backtracked
+    quadratically on long runs of spaces)."""
+    if not isinstance(action, str):
+        return False
+    text = _strip_chars(action, _LEADING, leading=True)
+    language = _LANGUAGE_TAG.match(text)
+    if language is not None:
+        text = text[language.end():]
+    return _strip_chars(text, _TRAILING, leading=False).lower() in GIVE_UP_ACTIONS
+
+
+def _strip_chars(text: str, chars: str, *, leading: bool) -> str:
+    """`text` without the whitespace and `chars` at its start (or end)."""
+    if leading:
+        start = 0
+        while start < len(text) and (text[start].isspace() or text[start] in chars):
+            start += 1
+        return text[start:]
+    end = len(text)
+    while end > 0 and (text[end - 1].isspace() or text[end - 1] in chars):
+        end -= 1
+    return text[:end]
 
 
 def tactic_mode_weights(max_steps: int) -> RewardWeights:
@@ -161,6 +196,7 @@ def make_lean_env(
     reward_weights: Mapping[str, float] | RewardWeights | None = None,
     verifier_options: Mapping[str, Any] | None = None,
     render_mode: str | None = None,
+    **unknown: Any,
 ) -> LeanEnv:
     """Build a Lean env over `dataset` (``"core"`` for the bundled core-Lean theorems, or the
     path of a miniF2F / Lean Workbook / plain JSONL or Parquet file).
@@ -173,10 +209,22 @@ def make_lean_env(
     from rlvr_gym.tasks.lean_datasets import bundled_core_path, load_lean_tasks
     from rlvr_gym.tasks.sources import TaskListSource
 
-    if mode not in MODES:
-        raise ConfigurationError(f"mode must be 'whole' or 'tactic', got {mode!r}")
+    reject_unknown("make_lean_env", unknown, _LEAN_KWARGS)
+    check_choice("mode", mode, MODES, "'whole' or 'tactic'")
+    check_count("max_steps", max_steps)
     if backend is not None and command is not None:
         raise ConfigurationError("give backend= or command=, not both")
+    if command is not None and (
+        isinstance(command, str) or not isinstance(command, (list, tuple)) or not command
+        or not all(isinstance(part, str) for part in command)
+    ):
+        raise ConfigurationError(
+            f"command must be a list of strings (the REPL and its arguments), got {command!r:.80}"
+        )
+    if cwd is not None:
+        cwd = check_path_or_name("cwd", cwd)
+    check_optional_mapping("verifier_options", verifier_options)
+    dataset = check_path_or_name("dataset", dataset, ("core",))
     path = bundled_core_path() if dataset == "core" else Path(dataset)
     tasks = load_lean_tasks(path, format=format, mode=mode, header=header)
     if reward_weights is None and MODES[mode] == "steps":

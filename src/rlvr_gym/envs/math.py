@@ -11,10 +11,22 @@ from rlvr_gym.core.env import RlvrEnv
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.core.protocols import TaskSource
 from rlvr_gym.core.reward import RewardWeights
+from rlvr_gym.envs.checks import (
+    check_bool,
+    check_choice,
+    check_count,
+    check_path_or_name,
+    check_seconds,
+    reject_unknown,
+)
 from rlvr_gym.verifiers.math.steps import StepScorer
 from rlvr_gym.verifiers.math.verifier import MathVerifier
 
 SAMPLE_DATASET = "math_sample.jsonl"
+_MATH_KWARGS = (
+    "generator", "generators", "dataset", "format", "mode", "max_steps", "difficulty",
+    "reward_weights", "timeout_s", "process", "step_scorer", "render_mode",
+)
 
 
 def bundled_sample_path() -> Path:
@@ -45,20 +57,32 @@ def make_math_env(
     process: bool = True,
     step_scorer: StepScorer | None = None,
     render_mode: str | None = None,
+    **unknown: Any,
 ) -> RlvrEnv:
     """Build a math env from one of: `generator` (a name), `generators` (a mix; all when
-    empty) or `dataset` (a local JSONL/Parquet file; ``"sample"`` for the bundled one)."""
+    empty) or `dataset` (a local JSONL/Parquet file; ``"sample"`` for the bundled one).
+
+    Every bad argument (unknown name, wrong type, nan, a negative count) raises a
+    ConfigurationError naming it."""
+    from rlvr_gym.tasks.datasets import FORMATS
     from rlvr_gym.tasks.sources import GeneratorSource, MixedGeneratorSource, TaskListSource
 
+    reject_unknown("make_math_env", unknown, _MATH_KWARGS)
     chosen = [x for x in (generator, generators, dataset) if x is not None]
     if len(chosen) > 1:
         raise ConfigurationError("give one of generator=, generators= or dataset=, not several")
+    check_choice("format", format, FORMATS)
+    check_choice("mode", mode, ("single", "steps"), "'single' or 'steps'")
+    check_count("max_steps", max_steps)
+    check_seconds("timeout_s", timeout_s)
+    check_bool("process", process)
     source: TaskSource
     if generator is not None:
         source = GeneratorSource(generator)
     elif dataset is not None:
         from rlvr_gym.tasks.datasets import load_math_tasks
 
+        dataset = check_path_or_name("dataset", dataset, ("sample",))
         path = bundled_sample_path() if dataset == "sample" else Path(dataset)
         source = TaskListSource(load_math_tasks(path, format=format), family="math")
     else:

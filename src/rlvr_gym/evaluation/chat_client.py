@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +32,34 @@ def chat_completions_url(base_url: str) -> str:
     return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
 
 
+def _check_base_url(base_url: object) -> None:
+    """Refuse a base URL no request could reach (no scheme, no host, spaces), before any call."""
+    example = "(e.g. --base-url http://localhost:8000/v1)"
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"base URL {base_url!r:.200} must start with http:// or https:// {example}"
+        )
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in base_url):
+        raise ConfigurationError(
+            f"base URL {base_url!r:.200} holds spaces or control characters {example}"
+        )
+    try:
+        parts = urllib.parse.urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise ConfigurationError(f"base URL {base_url!r:.200} is malformed ({exc}) {example}") \
+            from exc
+    if not parts.hostname:
+        raise ConfigurationError(f"base URL {base_url!r:.200} names no host {example}")
+    try:
+        base_url.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise ConfigurationError(
+            f"base URL {base_url!r:.200} holds non-ASCII characters; percent-encode them "
+            f"{example}"
+        ) from exc
+
+
 class ChatCompletionsClient:
     """POSTs chat-completion requests with retries; one instance is safe to share across threads.
 
@@ -48,12 +77,13 @@ class ChatCompletionsClient:
         backoff_s: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"base URL {base_url!r} must start with http:// or https:// "
-                "(e.g. --base-url http://localhost:8000/v1)"
+        _check_base_url(base_url)
+        if api_key is not None and not all(32 < ord(ch) < 127 for ch in api_key):
+            raise ConfigurationError(  # the key itself is never printed
+                "the API key holds spaces, control or non-ASCII characters, which cannot go in "
+                "an HTTP header; check --api-key or OPENAI_API_KEY"
             )
-        if timeout_s <= 0:
+        if not timeout_s > 0:
             raise ConfigurationError(f"timeout must be positive, got {timeout_s}")
         if retries < 0:
             raise ConfigurationError(f"retries must be at least 0, got {retries}")

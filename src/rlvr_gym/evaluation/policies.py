@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -101,6 +102,11 @@ class FilePolicy:
         self.path = Path(path).expanduser()
         self.spec = f"file:{path}"
         self.settings: dict[str, Any] = {}
+        if self.path.is_dir() or (self.path.exists() and not self.path.is_file()):
+            raise TaskFileError(
+                "is a directory, pipe or device, not a file of responses; give a JSONL file",
+                path=str(self.path),
+            )
         self.responses = _read_response_file(self.path)
 
     def __call__(self, task: Task, n: int) -> list[str]:
@@ -170,10 +176,20 @@ class OpenAIPolicy:
     ) -> None:
         if not model:
             raise ConfigurationError("openai policy needs a model name: openai:MODEL")
-        if max_tokens is not None and max_tokens < 1:
-            raise ConfigurationError(f"max_tokens must be at least 1, got {max_tokens}")
-        if temperature is not None and temperature < 0:
-            raise ConfigurationError(f"temperature must not be negative, got {temperature}")
+        if max_tokens is not None and (
+            isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
+        ):
+            raise ConfigurationError(
+                f"max_tokens (--max-tokens) must be an integer of at least 1, got {max_tokens!r}"
+            )
+        if temperature is not None and (
+            isinstance(temperature, bool) or not isinstance(temperature, (int, float))
+            or not math.isfinite(temperature) or temperature < 0
+        ):
+            raise ConfigurationError(
+                f"temperature (--temperature) must be a finite number of at least 0, got "
+                f"{temperature!r}"
+            )
         self.model = model
         self.spec = f"openai:{model}"
         self.temperature = temperature
@@ -292,7 +308,13 @@ def _load_callable(target: str, spec: str) -> Callable[..., Any]:
         if loader_spec is None or loader_spec.loader is None:
             raise ConfigurationError(f"policy {spec!r}: cannot import {path}")
         module = importlib.util.module_from_spec(loader_spec)
-        loader_spec.loader.exec_module(module)
+        try:
+            loader_spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:  # the user's file: a typo must not be a traceback
+            raise ConfigurationError(
+                f"policy {spec!r}: importing {path} failed ({type(exc).__name__}: {exc}); fix "
+                "the file"
+            ) from exc
     else:
         if "" not in sys.path and os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())  # like `python -m`: modules in the current folder
@@ -301,6 +323,11 @@ def _load_callable(target: str, spec: str) -> Callable[..., Any]:
         except ImportError as exc:
             raise ConfigurationError(f"policy {spec!r}: cannot import {module_name!r}: {exc}") \
                 from exc
+        except (Exception, SystemExit) as exc:  # the module itself failed while importing
+            raise ConfigurationError(
+                f"policy {spec!r}: importing {module_name!r} failed ({type(exc).__name__}: "
+                f"{exc}); fix the module"
+            ) from exc
     function = module
     for part in attr.split("."):
         try:

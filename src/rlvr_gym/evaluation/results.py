@@ -49,28 +49,57 @@ class ResultsFile:
         self._handle: IO[bytes] | None = None
 
     def open(self) -> list[dict[str, Any]]:
-        """Lock the file, check it belongs to this run, drop a truncated last line, read rows."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+b")
+        """Lock the file, check it belongs to this run, drop a truncated last line, read rows.
+
+        Nothing in a file that belongs to another run (or to no run: rows with no meta) is
+        changed: the check comes before the torn last line is cut.
+        """
+        handle = self._open_handle()
         try:
             self._lock(handle)
             handle.seek(0)
             content = handle.read()
             cut = content.rfind(b"\n") + 1
-            if cut < len(content):  # a run killed mid-write left half a row
-                handle.truncate(cut)
-                content = content[:cut]
-                self.dropped_partial_line = True
-            self.rows = self._parse(content)
-            if self.rows:
+            self.rows = self._parse(content[:cut])
+            if self.rows or content:
                 self._check_meta()
             else:
                 self._write_meta()
+            if cut < len(content):  # a run of ours killed mid-write left half a row
+                handle.truncate(cut)
+                self.dropped_partial_line = True
         except BaseException:
             handle.close()
             raise
         self._handle = handle
         return self.rows
+
+    def _open_handle(self) -> IO[bytes]:
+        """The results file opened for reading and appending; a path that cannot be one (a
+        directory, a folder that is a file, no permission) is a ConfigurationError naming it."""
+        if self.path.is_dir():
+            raise ConfigurationError(
+                f"{self.path} is a directory; give the path of a results file (e.g. "
+                f"{self.path / 'results.jsonl'})"
+            )
+        if self.path.exists() and not self.path.is_file():  # a pipe or device never ends
+            raise ConfigurationError(
+                f"{self.path} is not a regular file; give the path of a results file"
+            )
+        for folder in self.path.parents:
+            if folder.exists() and not folder.is_dir():
+                raise ConfigurationError(
+                    f"cannot write {self.path}: {folder} is a file, not a folder; choose another "
+                    "output file"
+                )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self.path.open("a+b")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigurationError(
+                f"cannot open {self.path} for results ({reason}); choose another output file"
+            ) from exc
 
     def _lock(self, handle: IO[bytes]) -> None:
         if fcntl is None:
@@ -85,7 +114,8 @@ class ResultsFile:
 
     def _parse(self, content: bytes) -> list[dict[str, Any]]:
         rows = []
-        for number, line in enumerate(content.decode("utf-8", errors="replace").splitlines(), 1):
+        # split at "\n" only: rows may hold raw U+2028, U+0085 ... that splitlines() breaks at
+        for number, line in enumerate(content.decode("utf-8", errors="replace").split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -136,7 +166,11 @@ class ResultsFile:
         if self._handle is None:
             raise ConfigurationError("open() the results file before appending to it")
         line = json.dumps(dict(row), ensure_ascii=False, default=str) + "\n"
-        self._handle.write(line.encode("utf-8"))
+        try:
+            data = line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: keep it as a JSON escape, which round-trips
+            data = (json.dumps(dict(row), ensure_ascii=True, default=str) + "\n").encode("ascii")
+        self._handle.write(data)
         self._handle.flush()
 
     def close(self) -> None:

@@ -9,23 +9,31 @@ episode ends, and the rewards of the steps are summed.
 
 Every scored sample is one row of the JSONL results file::
 
-    {"task_index": 0, "sample_index": 1, "task_id": "...", "response": "...",
+    {"task_index": 0, "sample_index": 1, "task_id": "...", "difficulty": {"level": 2},
+     "response": "...",
      "reward": {"outcome": 1.0, "process": 1.0, "format": 1.0, "total": 1.0, ...},
      "verdict": {...}, "infra_error": false, "elapsed_s": 0.01,
      "generation_s": 0.0, "scoring_s": 0.01}
 
 Step-mode rows add ``step_rewards`` and ``step_verdicts`` (one per step taken), ``ended``
 (``"terminated"``, ``"truncated"`` or ``"out_of_steps"``) and ``unused_steps``.
+
+Scoring goes through a `SampleScorer`: `EnvSampleScorer` (the environment itself, one sample at a
+time) by default, `rlvr_gym.evaluation.on_ray.RaySampleScorer` with ``ray_address=``. Generation
+always stays in this process; a scorer takes a window of samples at a time (its `batch_rows`) and
+yields their row fields in order as they are scored, so rows reach the file as they come.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import gymnasium
 
@@ -38,6 +46,49 @@ from rlvr_gym.evaluation.progress import ProgressBar
 from rlvr_gym.evaluation.results import ResultsFile, sidecar_path
 
 RESULTS_KIND = "rlvr-eval/1"
+MAX_SAMPLES = 100_000  # a task's samples are drawn and held at once; far beyond any pass@k use
+
+
+class SampleScorer(Protocol):
+    """How `evaluate` scores samples: row fields for (task, response) pairs, in order."""
+
+    def batch_rows(self) -> int:
+        """How many samples to gather (whole tasks, drawn first) before one `score` call."""
+        ...
+
+    def score(self, items: Sequence[tuple[Task, str]]) -> Iterator[dict[str, Any]]:
+        """Yield the row fields (``reward``, ``verdict``, ``infra_error``, ...) of each item,
+        in order, as soon as each is scored."""
+        ...
+
+    def close(self) -> None:
+        """Release what the scorer started."""
+        ...
+
+
+class EnvSampleScorer:
+    """Scores each sample through the environment itself: the reward a trainer would see.
+
+    Single-turn envs take the response in one `step`; step-mode envs one reasoning step at a
+    time (see the module docstring).
+    """
+
+    def __init__(self, env: gymnasium.Env[Any, Any]) -> None:
+        self.env = env
+        self.steps_mode = getattr(env.unwrapped, "mode", "single") == "steps"
+
+    def batch_rows(self) -> int:
+        """One task at a time: generation and scoring alternate as they always did."""
+        return 1
+
+    def score(self, items: Sequence[tuple[Task, str]]) -> Iterator[dict[str, Any]]:
+        """Score each (task, response) in turn on the env."""
+        for task, response in items:
+            yield _score_steps(self.env, task, response) if self.steps_mode \
+                else _score_once(self.env, task, response)
+
+    def close(self) -> None:
+        """Nothing to release: the env belongs to the caller."""
 
 
 def evaluate(
@@ -49,6 +100,9 @@ def evaluate(
     seed: int = 0,
     env_kwargs: Mapping[str, Any] | None = None,
     progress: bool | Literal["always"] = True,
+    *,
+    ray_address: str | None = None,
+    workers: int | None = None,
 ) -> EvalSummary:
     """Evaluate `policy` on tasks ``0..n-1`` of `env_id`, `samples` responses each.
 
@@ -57,11 +111,14 @@ def evaluate(
     outcome and process reward, infrastructure errors, seconds per sample) is returned and
     written to ``OUT.summary.json``. `progress` shows a bar on stderr when it is a terminal;
     ``"always"`` forces it.
+
+    With `ray_address` (``"local"``, ``"auto"``, ``HOST:PORT``, ``ray://...``) samples are
+    scored on `workers` Ray verifier actors (default one per cluster CPU) with the env's verifier
+    settings and reward weights, giving the same rows; env options the actors cannot honour
+    and step-mode envs are refused. Ray is not part of the run's identity: a run may be resumed
+    with or without it.
     """
-    if n < 1:
-        raise ConfigurationError(f"n (the number of tasks) must be at least 1, got {n}")
-    if samples < 1:
-        raise ConfigurationError(f"samples per task must be at least 1, got {samples}")
+    n, samples, seed = _check_counts(n, samples, seed, workers, ray_address)
     chosen = load_policy(policy) if isinstance(policy, str) else policy
     kwargs = dict(env_kwargs or {})
     full_id = spec(env_id).id
@@ -76,13 +133,19 @@ def evaluate(
     }
     env = make(full_id, **kwargs)
     try:
-        with ResultsFile(out, meta) as results:
-            done = _index_rows(results.rows, n)
-            with ProgressBar(
-                n * samples, initial=len(done), label=full_id.removeprefix("rlvr/"),
-                enabled=bool(progress), force=progress == "always",
-            ) as bar:
-                new_rows = _run(env, chosen, n, samples, seed, done, results, bar.update)
+        _check_range(env, full_id, n, seed)
+        scorer = _scorer(env, full_id, ray_address, workers)
+        try:
+            with ResultsFile(out, meta) as results:
+                done = _index_rows(results.rows, n)
+                with ProgressBar(
+                    n * samples, initial=len(done), label=full_id.removeprefix("rlvr/"),
+                    enabled=bool(progress), force=progress == "always",
+                ) as bar:
+                    new_rows = _run(env, chosen, n, samples, seed, done, results, bar.update,
+                                    scorer)
+        finally:
+            scorer.close()
     finally:
         env.close()
     rows = [*done.values(), *new_rows]
@@ -92,6 +155,84 @@ def evaluate(
     )
     _write_json(sidecar_path(out, "summary"), summary.to_dict())
     return summary
+
+
+def _check_counts(
+    n: int, samples: int, seed: int, workers: int | None, ray_address: str | None
+) -> tuple[int, int, int]:
+    """Refuse counts that cannot work, before anything is built or written; returns `n`,
+    `samples` and `seed` as plain ints (numpy integers are welcome)."""
+    counts: list[int] = []
+    for name, value, what in (("n", n, "the number of tasks"),
+                              ("samples", samples, "responses per task"),
+                              ("seed", seed, "the first task's index")):
+        try:
+            number = operator.index(value) if not isinstance(value, bool) else None
+        except TypeError:
+            number = None
+        if number is None:
+            raise ConfigurationError(f"{name} ({what}) must be an integer, got {value!r:.80}")
+        low = 0 if name == "seed" else 1
+        if number < low:
+            raise ConfigurationError(f"{name} ({what}) must be at least {low}, got {number}")
+        counts.append(number)
+    n, samples, seed = counts
+    if samples > MAX_SAMPLES:
+        raise ConfigurationError(
+            f"samples (responses per task) must be at most {MAX_SAMPLES}, got {samples}: all "
+            "of a task's samples are drawn and held at once"
+        )
+    if ray_address is not None and (not isinstance(ray_address, str) or not ray_address.strip()):
+        raise ConfigurationError(
+            f"ray_address must be 'local', 'auto', HOST:PORT or ray://HOST:PORT, got "
+            f"{ray_address!r}"
+        )
+    if workers is not None:
+        if ray_address is None:
+            raise ConfigurationError(
+                "workers is the number of Ray verifier actors; give it with ray_address "
+                "(--workers needs --ray ADDRESS)"
+            )
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigurationError(f"workers (Ray actors) must be at least 1, got {workers!r}")
+    return n, samples, seed
+
+
+def _check_range(env: gymnasium.Env[Any, Any], env_id: str, n: int, seed: int) -> None:
+    """Refuse tasks past the end of the env's source (a dataset's last row, a generator's seed
+    space) rather than silently wrapping round to tasks already evaluated."""
+    source = getattr(env.unwrapped, "source", None)
+    count = getattr(source, "count", None)
+    try:
+        # a dataset's level filter leaves fewer tasks than the whole list
+        size = count(getattr(env.unwrapped, "difficulty", None)) if callable(count) \
+            else len(source)  # type: ignore[arg-type]
+    except TypeError:
+        return  # a source of unknown size: nothing to check
+    difficulty = getattr(env.unwrapped, "difficulty", None)
+    at = f" at difficulty {difficulty!r:.80}" if callable(count) and difficulty is not None \
+        else ""
+    if seed >= size:
+        raise ConfigurationError(
+            f"seed {seed} (--seed) is past the last task of {env_id}, which has {size}{at}; "
+            f"use a seed below {size}"
+        )
+    if seed + n > size:
+        raise ConfigurationError(
+            f"{env_id} has {size} tasks{at}, so n={n} tasks (-n) from seed {seed} run past its "
+            f"end; use n={size - seed} or less"
+        )
+
+
+def _scorer(
+    env: gymnasium.Env[Any, Any], env_id: str, ray_address: str | None, workers: int | None
+) -> SampleScorer:
+    """The env itself, or Ray actors rebuilt from its settings (refusing what they cannot do)."""
+    if ray_address is None:
+        return EnvSampleScorer(env)
+    from rlvr_gym.evaluation.on_ray import RaySampleScorer
+
+    return RaySampleScorer(env, env_id=env_id, address=ray_address, num_actors=workers)
 
 
 def _index_rows(rows: list[dict[str, Any]], n: int) -> dict[tuple[int, int], dict[str, Any]]:
@@ -107,6 +248,15 @@ def _index_rows(rows: list[dict[str, Any]], n: int) -> dict[tuple[int, int], dic
     return done
 
 
+@dataclass(frozen=True)
+class _Sample:
+    task_index: int
+    sample_index: int
+    task: Task
+    response: str
+    generation_s: float
+
+
 def _run(
     env: gymnasium.Env[Any, Any],
     policy: Policy,
@@ -116,14 +266,13 @@ def _run(
     done: Mapping[tuple[int, int], Mapping[str, Any]],
     results: ResultsFile,
     advance: Callable[[], None],
+    scorer: SampleScorer,
 ) -> list[dict[str, Any]]:
     new_rows: list[dict[str, Any]] = []
-    steps_mode = getattr(env.unwrapped, "mode", "single") == "steps"
     known_ids = {i: str(r.get("task_id")) for (i, _), r in done.items()}
-    for i in range(n):
-        missing = [j for j in range(samples) if (i, j) not in done]
-        if not missing:
-            continue
+    todo = [i for i in range(n) if any((i, j) not in done for j in range(samples))]
+    window: list[_Sample] = []
+    for position, i in enumerate(todo):
         _, info = env.reset(seed=seed + i, options={"index": seed + i})
         task = Task.from_dict(info["task"])
         _check_same_task(i, task, known_ids.get(i), results.path)
@@ -132,25 +281,40 @@ def _run(
         # policy gives sample j the same response on a resume.
         responses = _draw(policy, task, samples)
         generation_s = (time.perf_counter() - started) / samples
-        for j in missing:
-            started = time.perf_counter()
-            scored = _score_steps(env, task, responses[j]) if steps_mode \
-                else _score_once(env, task, responses[j])
-            scoring_s = time.perf_counter() - started
-            row = {
-                "task_index": i,
-                "sample_index": j,
-                "task_id": task.id,
-                "response": responses[j],
-                **scored,
-                "elapsed_s": generation_s + scoring_s,
-                "generation_s": generation_s,
-                "scoring_s": scoring_s,
-            }
-            results.append(row)
-            new_rows.append(row)
-            advance()
+        window.extend(_Sample(i, j, task, responses[j], generation_s)
+                      for j in range(samples) if (i, j) not in done)
+        if position == len(todo) - 1 or len(window) >= scorer.batch_rows():
+            new_rows.extend(_score_window(window, results, advance, scorer))
+            window = []
     return new_rows
+
+
+def _score_window(
+    window: Sequence[_Sample], results: ResultsFile, advance: Callable[[], None],
+    scorer: SampleScorer,
+) -> list[dict[str, Any]]:
+    """Score a window of samples; each row is written (and the bar advanced) as it comes."""
+    rows: list[dict[str, Any]] = []
+    last = time.perf_counter()
+    scored = scorer.score([(sample.task, sample.response) for sample in window])
+    for sample, fields in zip(window, scored, strict=True):
+        now = time.perf_counter()
+        scoring_s, last = now - last, now  # the wall time this row cost (amortised on Ray)
+        row = {
+            "task_index": sample.task_index,
+            "sample_index": sample.sample_index,
+            "task_id": sample.task.id,
+            "difficulty": dict(sample.task.difficulty),
+            "response": sample.response,
+            **fields,
+            "elapsed_s": sample.generation_s + scoring_s,
+            "generation_s": sample.generation_s,
+            "scoring_s": scoring_s,
+        }
+        results.append(row)
+        rows.append(row)
+        advance()
+    return rows
 
 
 def _check_same_task(index: int, task: Task, previous: str | None, path: Path) -> None:

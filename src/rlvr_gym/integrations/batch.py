@@ -16,20 +16,30 @@ that registers must be importable: pass it in ``preload``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import util as mp_util
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rlvr_gym.core.errors import ConfigurationError, InfrastructureError
 from rlvr_gym.core.task import Task
 from rlvr_gym.core.verdict import Verdict
+
+if TYPE_CHECKING:
+    from rlvr_gym.scoring import ScoreSummary
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 __all__ = [
     "BATCH_VERIFIERS",
@@ -37,6 +47,7 @@ __all__ = [
     "BatchScorer",
     "register_batch_verifier",
     "score_batch",
+    "score_file_processes",
 ]
 
 
@@ -132,8 +143,34 @@ _WORKER_OPTIONS = BatchOptions()
 def _init_worker(options: BatchOptions, preload: tuple[str, ...]) -> None:
     global _WORKER_OPTIONS
     _WORKER_OPTIONS = options
+    _exit_with_parent(os.getppid())
     for module in preload:
         importlib.import_module(module)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that started it dies, even by SIGKILL (its own
+    shutdown never comes then, and an orphan would hold its sandboxes forever): remove this
+    worker's containers, then exit. Its math and Lean workers watch this process in turn."""
+    try:
+        pidfd = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # already gone, or no pidfd: poll instead
+        pidfd = None
+
+    def watch() -> None:
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+        from rlvr_gym.sandboxes.pool import close_every_pool
+
+        try:
+            close_every_pool()
+        finally:
+            os._exit(1)
+
+    threading.Thread(target=watch, name="rlvr-parent-watch", daemon=True).start()
 
 
 def _worker_verifier(family: str) -> BatchVerifier:
@@ -172,6 +209,27 @@ def _score_chunk(
             verdict = Verdict.infrastructure_failure(f"verifier failed: {exc!r}")
         out.append((index, verdict.to_dict()))
     return out
+
+
+_ROW_SCORING: Any = None
+
+
+def _score_row_chunk(items: Sequence[tuple[int, Any]]) -> list[dict[str, Any]]:
+    """Score numbered ``rlvr score`` input rows in this worker (its own scorers, built once)."""
+    global _ROW_SCORING
+    from rlvr_gym.scoring import ScoreOptions, _score_item, _Scoring
+
+    if _ROW_SCORING is None:
+        _ROW_SCORING = _Scoring(ScoreOptions(
+            workers=_WORKER_OPTIONS.per_worker, timeout_s=_WORKER_OPTIONS.timeout_s,
+            process=_WORKER_OPTIONS.process,
+        ))
+        mp_util.Finalize(_ROW_SCORING, _ROW_SCORING.close, exitpriority=10)
+    scoring = _ROW_SCORING
+    if _WORKER_OPTIONS.per_worker == 1:
+        return [_score_item(scoring, item) for item in items]
+    with ThreadPoolExecutor(max_workers=_WORKER_OPTIONS.per_worker) as threads:
+        return list(threads.map(lambda item: _score_item(scoring, item), items))
 
 
 def _warm(families: tuple[str, ...]) -> int:
@@ -217,7 +275,8 @@ class BatchScorer:
     """A reusable pool of `workers` scoring processes; `score` may be called many times.
 
     Keep one across training steps: the processes, their sympy workers and their containers stay
-    warm. Use as a context manager or call `close`.
+    warm. A worker process that dies is replaced on its own (`restarts` counts it) and the rows it
+    held are scored again once. Use as a context manager or call `close`.
     """
 
     def __init__(
@@ -238,14 +297,9 @@ class BatchScorer:
         self.workers = workers
         self.chunks_per_worker = chunks_per_worker
         self.options = BatchOptions(timeout_s=timeout_s, process=process, per_worker=per_worker)
-        # spawn, not fork: the caller may hold threads (worker pools, docker clients) that a
-        # forked child would inherit mid-lock
-        self._executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(self.options, tuple(preload)),
-        )
+        self.preload = tuple(preload)
+        self.restarts = 0
+        self._executor = self._new_executor()
 
     def warm(self, families: Iterable[str] = ("math",)) -> None:
         """Start every worker and its verifiers now, so the first `score` is not slowed."""
@@ -262,29 +316,104 @@ class BatchScorer:
             if len(seen) >= self.workers:
                 break
 
+    def pids(self) -> list[int]:
+        """The process ids of the live workers (none before the first `warm` or `score`)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return sorted(int(pid) for pid in processes)
+
     def score(self, tasks: Sequence[Task], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per (task, response), in input order."""
         rows = _prepare_rows(tasks, responses)
         if not rows:
             return []
-        size = max(1, -(-len(rows) // (self.workers * self.chunks_per_worker)))
-        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
-        futures: list[tuple[list[tuple[int, dict[str, Any], str]],
-                            Future[list[tuple[int, dict[str, Any] | _RowError]]]]] = []
-        for chunk in chunks:
-            futures.append((chunk, self._executor.submit(_score_chunk, chunk)))
+
+        def failed(chunk: Sequence[tuple[int, dict[str, Any], str]], message: str
+                   ) -> list[tuple[int, dict[str, Any] | _RowError]]:
+            failure = Verdict.infrastructure_failure(message).to_dict()
+            return [(index, failure) for index, _, _ in chunk]
+
         verdicts: list[Verdict | None] = [None] * len(rows)
-        for chunk, future in futures:
-            try:
-                results = future.result()
-            except BrokenProcessPool as exc:
-                failure = Verdict.infrastructure_failure(f"a scoring worker died: {exc}")
-                results = [(index, failure.to_dict()) for index, _, _ in chunk]
+        for results in self._dispatch(self._chunk(rows), _score_chunk, failed):
             for index, result in results:
                 if isinstance(result, _RowError):
                     raise ConfigurationError(f"row {result.index}: {result.message}")
                 verdicts[index] = Verdict.from_dict(result)
         return [v for v in verdicts if v is not None]
+
+    def score_rows(self, items: Sequence[tuple[int, Any]]) -> list[dict[str, Any]]:
+        """Score numbered ``rlvr score`` input rows on the workers; output rows in order."""
+        from rlvr_gym.scoring import infrastructure_failure_rows
+
+        if not items:
+            return []
+        out: list[dict[str, Any]] = []
+        for results in self._dispatch(self._chunk(items), _score_row_chunk,
+                                      infrastructure_failure_rows):
+            out.extend(results)
+        return out
+
+    def _chunk(self, items: Sequence[_T]) -> list[Sequence[_T]]:
+        size = max(1, -(-len(items) // (self.workers * self.chunks_per_worker)))
+        return [items[i:i + size] for i in range(0, len(items), size)]
+
+    def _dispatch(
+        self,
+        chunks: Sequence[Sequence[_T]],
+        work: Callable[[Sequence[_T]], list[_R]],
+        on_failure: Callable[[Sequence[_T], str], list[_R]],
+    ) -> list[list[_R]]:
+        """Run `work` on every chunk in the worker processes; one result list per chunk.
+
+        A worker that dies breaks the whole process pool (the executor ends every worker): the
+        pool is started again and the chunks it held are run once more; a chunk that breaks the
+        fresh pool too gets `on_failure` rows (infrastructure failures, never a 0).
+        """
+        results: list[list[_R] | None] = [None] * len(chunks)
+        pending = list(range(len(chunks)))
+        message = ""
+        for _ in range(2):
+            executor = self._executor
+            futures: list[tuple[int, Future[list[_R]] | None]] = []
+            for index in pending:
+                try:
+                    futures.append((index, executor.submit(work, chunks[index])))
+                except BrokenProcessPool as exc:
+                    message = str(exc)
+                    futures.append((index, None))
+            broken: list[int] = []
+            for index, future in futures:
+                try:
+                    if future is None:
+                        raise BrokenProcessPool(message)
+                    results[index] = future.result()
+                except BrokenProcessPool as exc:
+                    message = str(exc) or "a scoring worker process died"
+                    broken.append(index)
+            if not broken:
+                break
+            self._restart(executor)
+            pending = broken
+        else:
+            for index in pending:
+                results[index] = on_failure(chunks[index], f"a scoring worker died: {message}")
+        return [r if r is not None else [] for r in results]
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the caller may hold threads (worker pools, docker clients) that a
+        # forked child would inherit mid-lock
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.options, self.preload),
+        )
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """Replace a broken process pool (its workers are gone) with a fresh one."""
+        if self._executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+            self.restarts += 1
 
     def close(self) -> None:
         """Stop the workers (each closes its math pool and sandbox containers)."""
@@ -335,3 +464,30 @@ def score_batch(
     with BatchScorer(workers, timeout_s=timeout_s, process=process,
                      per_worker=per_worker) as scorer:
         return scorer.score(tasks, responses)
+
+
+def score_file_processes(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    per_worker: int = 1,
+    timeout_s: float = 3.0,
+    process: bool = False,
+    progress: bool = False,
+    preload: Sequence[str] = (),
+) -> ScoreSummary:
+    """`rlvr_gym.scoring.score_file` on `workers` scoring processes (each with its own math pool
+    and Docker sandbox pool of `per_worker` slots): same rows, same order, same output file and
+    summary, so a run may be resumed with threads, processes or Ray."""
+    from rlvr_gym.scoring import score_file_with
+
+    @contextlib.contextmanager
+    def on_processes() -> Iterator[tuple[Callable[[list[tuple[int, Any]]],
+                                                  list[dict[str, Any]]], int]]:
+        with BatchScorer(workers, timeout_s=timeout_s, process=process, per_worker=per_worker,
+                         preload=preload) as scorer:
+            yield scorer.score_rows, scorer.workers * scorer.chunks_per_worker * per_worker * 2
+
+    return score_file_with(path, out, on_processes, timeout_s=timeout_s, process=process,
+                           progress=progress)

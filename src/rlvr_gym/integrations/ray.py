@@ -24,6 +24,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -34,13 +35,22 @@ from rlvr_gym.integrations.batch import (
     BATCH_VERIFIERS,
     BatchOptions,
     BatchVerifier,
+    VerifierFactory,
+    _LazySandbox,
     _prepare_rows,
     _RowError,
     _score_chunk,
 )
 from rlvr_gym.scoring import ScoreSummary
 
-__all__ = ["RayScorer", "VerifierActor", "connect", "score_file_ray"]
+__all__ = [
+    "ActorVerifier",
+    "RayScorer",
+    "VerifierActor",
+    "actor_verifier_for",
+    "connect",
+    "score_file_ray",
+]
 
 LOCAL = "local"
 AUTO = "auto"
@@ -85,23 +95,111 @@ def connect(address: str | None = None, *, runtime_env: Mapping[str, Any] | None
     return True
 
 
+@dataclass(frozen=True)
+class ActorVerifier:
+    """A picklable recipe that rebuilds one verifier, with the same settings, on every actor.
+
+    `settings` are the verifier's constructor arguments (plain data); what it runs on (the math
+    worker pool, the Docker sandbox pool) is the actor's own, `per_actor` slots each. Made from a
+    live verifier by `actor_verifier_for`, passed to `RayScorer(verifiers={family: recipe})`.
+    """
+
+    family: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __call__(self, options: BatchOptions) -> BatchVerifier:
+        """Build the verifier inside an actor (`options.per_worker` sizes its pools)."""
+        settings = dict(self.settings)
+        if self.family == "math":
+            from rlvr_gym.verifiers.math.verifier import MathVerifier, math_worker_pool
+
+            return MathVerifier(pool=math_worker_pool(options.per_worker), **settings)
+        if self.family == "code":
+            from rlvr_gym.verifiers.code.verifier import CodeVerifier
+
+            return CodeVerifier(_LazySandbox(options.per_worker), **settings)
+        if self.family == "lean":
+            from rlvr_gym.envs.lean import LeanProofChecker
+
+            return LeanProofChecker(**settings)
+        raise ConfigurationError(
+            f"ActorVerifier knows the math, code and lean families, not {self.family!r}"
+        )
+
+
+def _not_portable(name: str, what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"env kwarg {name!r} ({what}) cannot be honoured on Ray verifier actors: it is an "
+        f"object of this process that the actors cannot rebuild; drop {name!r} or run without "
+        "--ray (ray_address=None)"
+    )
+
+
+def actor_verifier_for(verifier: Any) -> ActorVerifier:
+    """The recipe that rebuilds `verifier` (an env's math, code or Lean verifier) on actors.
+
+    Settings that are plain data (math `timeout_s`, `process`; code `limits`, `concurrency`,
+    time budgets; Lean `command`, `cwd`, `verifier_options`) travel to the actors; a verifier
+    holding objects of this process (a custom `step_scorer`, a `sandbox`, a Lean `backend`) or
+    of another type raises `ConfigurationError`, since scoring elsewhere could not honour them.
+    """
+    from rlvr_gym.envs.lean import LeanProofChecker
+    from rlvr_gym.verifiers.code.verifier import CodeVerifier
+    from rlvr_gym.verifiers.math.verifier import MathVerifier
+
+    if type(verifier) is MathVerifier:
+        if verifier.step_scorer is not None:
+            raise _not_portable("step_scorer", "a custom step scorer")
+        return ActorVerifier("math", {
+            "timeout_s": verifier.timeout_s, "process": verifier.process,
+            "allow_last_number": verifier.allow_last_number,
+        })
+    if type(verifier) is CodeVerifier:
+        if verifier._sandbox is not None:
+            raise _not_portable("sandbox", "a sandbox given to the environment")
+        return ActorVerifier("code", {
+            "limits": verifier.limits, "call_timeout_s": verifier.call_timeout_s,
+            "budget_s": verifier.budget_s, "concurrency": verifier.concurrency,
+            "python": verifier.python, "max_result_bytes": verifier.max_result_bytes,
+        })
+    if type(verifier) is LeanProofChecker:
+        if verifier._backend is not None:
+            raise _not_portable("backend", "a Lean backend given to the environment")
+        return ActorVerifier("lean", {
+            "command": verifier._command, "cwd": verifier._cwd,
+            "verifier_options": dict(verifier._options),
+        })
+    raise ConfigurationError(
+        f"a {type(verifier).__name__} verifier cannot be rebuilt on Ray verifier actors (they "
+        "rebuild the math, code and Lean verifiers of rlvr-gym); run without --ray "
+        "(ray_address=None)"
+    )
+
+
 class VerifierActor:
     """One verifier actor: its own verifiers per family, built at the first row of the family.
 
     A plain class; `RayScorer` wraps it with ``ray.remote``. `preload` names modules to import
-    first (modules that call `register_batch_verifier` for families added later).
+    first (modules that call `register_batch_verifier` for families added later). `verifiers`
+    maps a family to the factory to use instead of its `BATCH_VERIFIERS` entry (e.g. an
+    `ActorVerifier` carrying an environment's settings).
     """
 
-    def __init__(self, options: BatchOptions, preload: Sequence[str] = ()) -> None:
+    def __init__(
+        self, options: BatchOptions, preload: Sequence[str] = (),
+        verifiers: Mapping[str, VerifierFactory] | None = None,
+    ) -> None:
         for module in preload:
             importlib.import_module(module)
         self.options = options
+        self.factories = dict(verifiers or {})
         self._verifiers: dict[str, BatchVerifier] = {}
         self._row_scoring: Any = None
 
     def _verifier(self, family: str) -> BatchVerifier:
         if family not in self._verifiers:
-            self._verifiers[family] = BATCH_VERIFIERS[family](self.options)
+            factory = self.factories.get(family) or BATCH_VERIFIERS[family]
+            self._verifiers[family] = factory(self.options)
         return self._verifiers[family]
 
     def score_tasks(
@@ -159,7 +257,9 @@ class RayScorer:
     `address` is as in `connect` (default: the Ray this process is attached to, else Ray's own
     discovery, else a new local instance); the scorer shuts Ray down on `close` only if it
     started it. `num_actors` defaults to the cluster's CPUs / `num_cpus_per_actor`. Each actor's
-    math and sandbox pools have `per_actor` slots. Use as a context manager or call `close`.
+    math and sandbox pools have `per_actor` slots. `verifiers` maps a family to the factory
+    its actors build instead of the `BATCH_VERIFIERS` default (an `ActorVerifier` carries an
+    environment's verifier settings). Use as a context manager or call `close`.
     """
 
     def __init__(
@@ -175,6 +275,7 @@ class RayScorer:
         inflight_per_actor: int = 2,
         preload: Sequence[str] = (),
         runtime_env: Mapping[str, Any] | None = None,
+        verifiers: Mapping[str, VerifierFactory] | None = None,
     ) -> None:
         if num_actors is not None and num_actors < 1:
             raise ConfigurationError(f"num_actors must be at least 1, got {num_actors}")
@@ -188,6 +289,7 @@ class RayScorer:
         self.chunks_per_actor = chunks_per_actor
         self.inflight_per_actor = inflight_per_actor
         self.preload = tuple(preload)
+        self.verifiers = dict(verifiers or {})
         self.replaced = 0
         self._ray = _ray()
         self._started = connect(address, runtime_env=runtime_env)
@@ -205,7 +307,7 @@ class RayScorer:
         return list(self._actors)
 
     def _new_actor(self) -> Any:
-        return self._cls.remote(self.options, self.preload)
+        return self._cls.remote(self.options, self.preload, self.verifiers)
 
     def _replace(self, slot: int) -> None:
         with contextlib.suppress(Exception):  # already gone
@@ -224,12 +326,37 @@ class RayScorer:
         on_failure: Callable[[Sequence[Any], str], list[Any]],
     ) -> list[list[Any]]:
         """Run `method` on every chunk over the actors; one result list per chunk, in order."""
+        return list(self._dispatch_in_order(chunks, method, on_failure))
+
+    def _dispatch_in_order(
+        self,
+        chunks: Sequence[Sequence[Any]],
+        method: str,
+        on_failure: Callable[[Sequence[Any], str], list[Any]],
+    ) -> Iterator[list[Any]]:
+        """`_dispatch`, yielding each chunk's results as soon as it and every earlier chunk
+        are done (so a caller can write them while later chunks still run)."""
+        finished: dict[int, list[Any]] = {}
+        next_index = 0
+        for index, results in self._dispatch_as_done(chunks, method, on_failure):
+            finished[index] = results
+            while next_index in finished:
+                yield finished.pop(next_index)
+                next_index += 1
+
+    def _dispatch_as_done(
+        self,
+        chunks: Sequence[Sequence[Any]],
+        method: str,
+        on_failure: Callable[[Sequence[Any], str], list[Any]],
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """Run `method` on every chunk over the actors; ``(chunk index, results)`` as each
+        chunk finishes (an idle actor takes the next chunk)."""
         ray = self._ray
         from ray.exceptions import RayActorError, RayError
 
         if self._closed:
             raise ConfigurationError("this RayScorer is closed")
-        results: list[list[Any] | None] = [None] * len(chunks)
         pending = deque(range(len(chunks)))
         inflight: dict[Any, tuple[int, int, Any]] = {}
 
@@ -247,16 +374,16 @@ class RayScorer:
             ref = ready[0]
             index, slot, actor = inflight.pop(ref)
             try:
-                results[index] = list(ray.get(ref))
+                results = list(ray.get(ref))
             except RayActorError as exc:
-                results[index] = on_failure(chunks[index], f"a verifier actor died: {_first(exc)}")
+                results = on_failure(chunks[index], f"a verifier actor died: {_first(exc)}")
                 if self._actors[slot] is actor:
                     self._replace(slot)
             except RayError as exc:  # the method raised, or its result was lost: keep the actor
-                results[index] = on_failure(chunks[index], f"verifier actor failed: {_first(exc)}")
+                results = on_failure(chunks[index], f"verifier actor failed: {_first(exc)}")
             if pending:
                 submit(slot)
-        return [r if r is not None else [] for r in results]
+            yield index, results
 
     def _chunk(self, items: Sequence[Any]) -> list[Sequence[Any]]:
         size = max(1, -(-len(items) // (len(self._actors) * self.chunks_per_actor)))
@@ -264,28 +391,34 @@ class RayScorer:
 
     def score(self, tasks: Sequence[Task], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per (task, response), in input order."""
+        return list(self.score_iter(tasks, responses))
+
+    def score_iter(self, tasks: Sequence[Task], responses: Sequence[str]) -> Iterator[Verdict]:
+        """`score`, yielding verdicts in input order as soon as they are known, so a caller can
+        write each result while the actors work on later chunks."""
         rows = _prepare_rows(tasks, responses)
         if not rows:
-            return []
+            return
 
         def failed(chunk: Sequence[Any], message: str) -> list[Any]:
             failure = Verdict.infrastructure_failure(message).to_dict()
             return [(index, failure) for index, _, _ in chunk]
 
-        verdicts: list[Verdict | None] = [None] * len(rows)
-        for results in self._dispatch(self._chunk(rows), "score_tasks", failed):
-            for index, result in results:
+        for results in self._dispatch_in_order(self._chunk(rows), "score_tasks", failed):
+            for _, result in results:
                 if isinstance(result, _RowError):
                     raise ConfigurationError(f"row {result.index}: {result.message}")
-                verdicts[index] = Verdict.from_dict(result)
-        return [v for v in verdicts if v is not None]
+                yield Verdict.from_dict(result)
 
     def score_rows(self, items: Sequence[tuple[int, Any]]) -> list[dict[str, Any]]:
         """Score numbered ``rlvr score`` input rows on the actors; output rows in order."""
+        from rlvr_gym.scoring import infrastructure_failure_rows
+
         if not items:
             return []
         out: list[dict[str, Any]] = []
-        for results in self._dispatch(self._chunk(items), "score_rows", _failed_rows):
+        for results in self._dispatch(self._chunk(items), "score_rows",
+                                      infrastructure_failure_rows):
             out.extend(results)
         return out
 
@@ -319,26 +452,6 @@ def _first(exc: BaseException) -> str:
     """The first line of a Ray error (they carry whole remote tracebacks)."""
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:500]
-
-
-def _failed_rows(chunk: Sequence[tuple[int, Any]], message: str) -> list[dict[str, Any]]:
-    """Output rows for input rows whose actor died: infrastructure-failure verdicts."""
-    from rlvr_gym.core.reward import RewardWeights
-    from rlvr_gym.scoring import _BadLine, _error_row
-
-    weights = RewardWeights()
-    verdict = Verdict.infrastructure_failure(message)
-    breakdown = weights.breakdown(verdict)
-    out: list[dict[str, Any]] = []
-    for number, row in chunk:
-        if isinstance(row, _BadLine):
-            out.append(_error_row({"row": number, "input": row.text}, number, row.message))
-        elif not isinstance(row, Mapping):
-            out.append(_error_row({"row": number, "input": row}, number, "not a JSON object"))
-        else:
-            out.append({**row, "score": breakdown.total, "reward": breakdown.as_dict(),
-                        "verdict": verdict.to_dict()})
-    return out
 
 
 def score_file_ray(

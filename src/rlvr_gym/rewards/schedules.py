@@ -18,22 +18,42 @@ from typing import Any, ClassVar
 
 from rlvr_gym.core.errors import ConfigurationError
 
+MAX_MAGNITUDE = 1e9  # a weight past this swamps every other term (and risks overflow to inf)
+MAX_STEP = 2**63 - 1
+
 
 def _number(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError(f"{owner}.{name} must be a finite number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise ConfigurationError(
+            f"{owner}.{name} must be a finite number of magnitude at most {MAX_MAGNITUDE:g}, "
+            f"got {value!r:.80}"
+        )
     return float(value)
 
 
 def _count(owner: str, name: str, value: Any, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{owner}.{name} must be an integer >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_STEP:
+        raise ConfigurationError(
+            f"{owner}.{name} must be an integer from {minimum} to 2**63 - 1, got {value!r:.80}"
+        )
     return value
 
 
 def _check_step(step: int) -> None:
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ConfigurationError(f"the training step must be a non-negative integer, got {step!r}")
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+        raise ConfigurationError(
+            f"the training step must be a non-negative integer (at most 2**63 - 1), "
+            f"got {step!r:.80}"
+        )
+
+
+def _check_rate(success_rate: float) -> None:
+    if isinstance(success_rate, bool) or not isinstance(success_rate, (int, float)) or \
+            not 0.0 <= success_rate <= 1.0:
+        raise ConfigurationError(
+            f"the success rate must be a number in [0, 1], got {success_rate!r:.80}"
+        )
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,7 @@ class Schedule:
 
     def __call__(self, step: int, success_rate: float = 0.0) -> float:
         _check_step(step)
+        _check_rate(success_rate)
         return self._value(step, success_rate)
 
     def _value(self, step: int, success_rate: float) -> float:
@@ -162,15 +183,16 @@ class Piecewise(Schedule):
 
     def __post_init__(self) -> None:
         raw = self.points
-        if isinstance(raw, Mapping) or not raw:
+        if not isinstance(raw, (list, tuple)) or not raw:
             raise ConfigurationError(
-                "Piecewise.points must be a non-empty list of [step, value] pairs"
+                f"Piecewise.points must be a non-empty list of [step, value] pairs, "
+                f"got {raw!r:.80}"
             )
         points: list[tuple[int, float]] = []
         for i, pair in enumerate(raw):
-            if isinstance(pair, (str, bytes)) or len(pair) != 2:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 raise ConfigurationError(
-                    f"Piecewise.points[{i}] must be a [step, value] pair, got {pair!r}"
+                    f"Piecewise.points[{i}] must be a [step, value] pair, got {pair!r:.80}"
                 )
             step = _count("Piecewise", f"points[{i}] step", pair[0], minimum=0)
             points.append((step, _number("Piecewise", f"points[{i}] value", pair[1])))
@@ -227,7 +249,13 @@ class OneMinus(Schedule):
     inner: Schedule
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inner", as_schedule(self.inner))
+        try:
+            inner = as_schedule(self.inner)
+        except ConfigurationError as exc:
+            raise ConfigurationError(
+                f"OneMinus.inner must be a schedule, a number or a schedule dict: {exc}"
+            ) from exc
+        object.__setattr__(self, "inner", inner)
 
     def _value(self, step: int, success_rate: float) -> float:
         return 1.0 - float(self.inner(step, success_rate))
@@ -242,20 +270,25 @@ SCHEDULES: dict[str, type[Schedule]] = {
 def schedule_from_dict(data: Mapping[str, Any]) -> Schedule:
     """Rebuild a schedule from `Schedule.to_dict` output (or a hand-written config)."""
     if not isinstance(data, Mapping) or "kind" not in data:
-        raise ConfigurationError(f"a schedule must be a mapping with a 'kind', got {data!r}")
+        raise ConfigurationError(
+            f"a schedule must be a mapping with a 'kind', got {data!r:.80}"
+        )
     kind = data["kind"]
-    if kind not in SCHEDULES:
-        raise ConfigurationError(f"unknown schedule kind {kind!r}; known: {sorted(SCHEDULES)}")
+    if not isinstance(kind, str) or kind not in SCHEDULES:
+        raise ConfigurationError(
+            f"unknown schedule kind {kind!r:.80}; known: {sorted(SCHEDULES)}"
+        )
     cls = SCHEDULES[kind]
     fields = {f.name for f in dataclasses.fields(cls)}
     args = {k: v for k, v in data.items() if k != "kind"}
     unknown = set(args) - fields
     if unknown:
         raise ConfigurationError(
-            f"unknown field(s) {sorted(unknown)} for schedule {kind!r}; known: {sorted(fields)}"
+            f"unknown field(s) {sorted(map(str, unknown))} for schedule {kind!r}; known: "
+            f"{sorted(fields)}"
         )
-    if "points" in args:
-        args["points"] = tuple(tuple(p) for p in args["points"])
+    if isinstance(args.get("points"), list):
+        args["points"] = tuple(tuple(p) if isinstance(p, list) else p for p in args["points"])
     if isinstance(args.get("inner"), Mapping):
         args["inner"] = schedule_from_dict(args["inner"])
     try:

@@ -41,7 +41,8 @@ class LengthPenalty:
                 f"LengthPenalty.limit must be an integer above target ({self.target}), "
                 f"got {self.limit!r}"
             )
-        if not isinstance(self.weight, (int, float)) or not math.isfinite(self.weight) or (
+        if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)) or \
+                not math.isfinite(self.weight) or (
             self.weight < 0
         ):
             raise ConfigurationError(
@@ -79,15 +80,17 @@ class ProcessGuards:
                 f"ProcessGuards.form must be one of {list(PROCESS_FORMS)}, got {self.form!r}"
             )
         if self.clip is not None:
-            if len(self.clip) != 2 or not all(
-                isinstance(v, (int, float)) and math.isfinite(v) for v in self.clip
+            if not isinstance(self.clip, (list, tuple)) or len(self.clip) != 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in self.clip
             ) or self.clip[0] > self.clip[1]:
                 raise ConfigurationError(
-                    f"ProcessGuards.clip must be (low, high) with low <= high, got {self.clip!r}"
+                    f"ProcessGuards.clip must be (low, high) with low <= high, "
+                    f"got {self.clip!r:.80}"
                 )
             object.__setattr__(self, "clip", (float(self.clip[0]), float(self.clip[1])))
         if self.episode_cap is not None and (
-            not isinstance(self.episode_cap, (int, float))
+            isinstance(self.episode_cap, bool) or not isinstance(self.episode_cap, (int, float))
             or not math.isfinite(self.episode_cap)
             or self.episode_cap < 0
         ):
@@ -104,10 +107,12 @@ class ProcessGuards:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProcessGuards:
+        """Rebuild guards from `to_dict` output; unknown or malformed fields are refused."""
+        _check_fields("ProcessGuards", data, ("form", "clip", "episode_cap"))
         clip = data.get("clip")
         return cls(
-            form=str(data.get("form", "mean")),
-            clip=None if clip is None else (clip[0], clip[1]),
+            form=data.get("form", "mean"),
+            clip=tuple(clip) if isinstance(clip, list) else clip,
             episode_cap=data.get("episode_cap"),
         )
 
@@ -129,11 +134,35 @@ class EpisodeState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EpisodeState:
+        """Rebuild episode state from `to_dict` output; malformed state is refused by name."""
+        _check_fields("episode state", data, ("step_scores", "process_paid", "last_level"))
+        scores = data.get("step_scores", [])
+        if not isinstance(scores, (list, tuple)):
+            raise ConfigurationError(
+                f"episode state 'step_scores' must be a list of numbers, got {scores!r:.80}"
+            )
         return cls(
-            step_scores=[float(s) for s in data.get("step_scores", ())],
-            process_paid=float(data.get("process_paid", 0.0)),
-            last_level=float(data.get("last_level", 0.0)),
+            step_scores=[_finite("episode state 'step_scores'", s) for s in scores],
+            process_paid=_finite("episode state 'process_paid'", data.get("process_paid", 0.0)),
+            last_level=_finite("episode state 'last_level'", data.get("last_level", 0.0)),
         )
+
+
+def _check_fields(owner: str, data: object, known: tuple[str, ...]) -> None:
+    """Raise unless `data` is a mapping whose keys are all in `known`."""
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"{owner} must be a mapping, got {data!r:.80}")
+    unknown = [str(k) for k in data if k not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown {owner} field(s) {sorted(unknown)}; known: {list(known)}"
+        )
+
+
+def _finite(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number, got {value!r:.80}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -205,11 +234,23 @@ class RewardSpec:
         guards: ProcessGuards | None = None,
         success_alpha: float = 0.01,
     ) -> None:
-        self.outcome = as_schedule(outcome)
-        self.process = as_schedule(process)
-        self.format = as_schedule(format)
-        self.hedging = as_schedule(hedging)
+        self.outcome = _schedule("outcome", outcome)
+        self.process = _schedule("process", process)
+        self.format = _schedule("format", format)
+        self.hedging = _schedule("hedging", hedging)
+        if isinstance(length, Mapping):
+            length = _length_from(length)
+        if length is not None and not isinstance(length, LengthPenalty):
+            raise ConfigurationError(
+                f"length must be a LengthPenalty, its dict or None, got {length!r:.80}"
+            )
         self.length = length
+        if isinstance(guards, Mapping):
+            guards = ProcessGuards.from_dict(guards)
+        if guards is not None and not isinstance(guards, ProcessGuards):
+            raise ConfigurationError(
+                f"guards must be a ProcessGuards, its dict or None, got {guards!r:.80}"
+            )
         self.guards = guards or ProcessGuards()
         if (
             isinstance(success_alpha, bool)
@@ -232,7 +273,13 @@ class RewardSpec:
     ) -> RewardSpec:
         """``r = a(t)·process + (1 - a(t))·outcome`` with ``a = schedule``; other options as
         for the constructor."""
-        a = as_schedule(schedule)
+        a = _schedule("schedule", schedule)
+        unknown = set(options) - {"format", "hedging", "length", "guards", "success_alpha"}
+        if unknown:
+            raise ConfigurationError(
+                f"unknown RewardSpec.annealed option(s) {sorted(unknown)}; known: format, "
+                "hedging, length, guards, success_alpha"
+            )
         return cls(outcome=OneMinus(a), process=a, **options)
 
     def weights_at(self, step: int) -> dict[str, float]:
@@ -284,6 +331,16 @@ class RewardSpec:
         `response` (the text judged) is needed only for the length penalty; `episode` carries
         the cap and delta-form state across the steps of one episode (a fresh one by default).
         """
+        if not isinstance(verdict, Verdict):
+            raise ConfigurationError(f"score() needs a Verdict, got {type(verdict).__name__}")
+        if response is not None and not isinstance(response, str):
+            raise ConfigurationError(
+                f"response must be the judged text or None, got {type(response).__name__}"
+            )
+        if episode is not None and not isinstance(episode, EpisodeState):
+            raise ConfigurationError(
+                f"episode must be an EpisodeState or None, got {type(episode).__name__}"
+            )
         weights = self.weights_at(step)
         episode = episode if episode is not None else self.new_episode()
         fmt = 1.0 if verdict.format_ok else 0.0
@@ -324,13 +381,27 @@ class RewardSpec:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume from `state_dict` output; corrupted state is refused, naming the field, and
+        leaves this spec as it was."""
+        _check_fields("reward-spec state", state, ("version", "success_rate", "updates"))
         if state.get("version") != _STATE_VERSION:
             raise ConfigurationError(
-                f"reward-spec state version {state.get('version')!r} is not {_STATE_VERSION}; "
-                "it was saved by another rlvr-gym version"
+                f"reward-spec state version {state.get('version')!r:.80} is not "
+                f"{_STATE_VERSION}; it was saved by another rlvr-gym version"
             )
-        self.success_rate = float(state["success_rate"])
-        self.updates = int(state["updates"])
+        rate = state.get("success_rate")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or \
+                not 0.0 <= rate <= 1.0:
+            raise ConfigurationError(
+                f"reward-spec state 'success_rate' must be a number in [0, 1], got {rate!r:.80}"
+            )
+        updates = state.get("updates")
+        if isinstance(updates, bool) or not isinstance(updates, int) or updates < 0:
+            raise ConfigurationError(
+                f"reward-spec state 'updates' must be an integer >= 0, got {updates!r:.80}"
+            )
+        self.success_rate = float(rate)
+        self.updates = updates
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,20 +416,31 @@ class RewardSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RewardSpec:
-        known = {"outcome", "process", "format", "hedging", "length", "guards", "success_alpha"}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigurationError(
-                f"unknown reward-spec field(s) {sorted(unknown)}; known: {sorted(known)}"
-            )
-        length = data.get("length")
-        guards = data.get("guards")
+        """Rebuild a spec from `to_dict` output (or a hand-written config)."""
+        _check_fields("reward-spec", data, ("outcome", "process", "format", "hedging",
+                                            "length", "guards", "success_alpha"))
         return cls(
             outcome=data.get("outcome", 1.0),
             process=data.get("process", 0.0),
             format=data.get("format", 0.0),
             hedging=data.get("hedging", 0.0),
-            length=LengthPenalty(**length) if length is not None else None,
-            guards=ProcessGuards.from_dict(guards) if guards is not None else None,
+            length=data.get("length"),
+            guards=data.get("guards"),
             success_alpha=data.get("success_alpha", 0.01),
         )
+
+
+def _schedule(name: str, value: object) -> Schedule:
+    """A weight given as a number, a schedule or its dict; a ConfigurationError naming it."""
+    try:
+        return as_schedule(value)  # type: ignore[arg-type]
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"reward weight {name!r}: {exc}") from exc
+
+
+def _length_from(data: Mapping[str, Any]) -> LengthPenalty:
+    _check_fields("length penalty", data, ("target", "limit", "weight"))
+    missing = [k for k in ("target", "limit") if k not in data]
+    if missing:
+        raise ConfigurationError(f"length penalty lacks field(s) {missing}")
+    return LengthPenalty(**data)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -44,13 +45,19 @@ SCRATCH = ("/tmp", "/dev/shm")
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
 MAX_FRAME = 256 * 1024 * 1024
-# RLIMIT_NPROC counts every process of uid 1000 on the whole host (containers share the user
-# namespace), so a tight value would let one container's fork bomb starve its neighbours. The
-# container's pids cgroup caps each run exactly; this is only a backstop.
+# Under runc, RLIMIT_NPROC counts every process of uid 1000 on the whole host (containers share
+# the user namespace), so a tight value would let one container's fork bomb starve its
+# neighbours: the container's pids cgroup caps each run exactly and this is only a backstop.
+# Under gVisor the count is the sandbox's own kernel's, and the host pids cgroup counts the
+# Sentry's threads instead, so there the host sends the run's exact cap (limits["nproc"]).
 NPROC_BACKSTOP = 4096
 # After the kill, processes need a moment to exit and be reaped by init; longer means stuck.
 LEFTOVER_GRACE_S = 2.0
 DRAIN_GRACE_S = 1.0
+# The wait loop wakes at least this often; a wake this much later than asked means the container
+# was frozen (docker pause) or not scheduled, so the wall clock no longer measures the program.
+HEARTBEAT_S = 0.25
+STALL_S = 2.0
 CHUNK = 65536
 DEFAULT_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -210,24 +217,27 @@ def collect_files(names: list[str], cap: int) -> dict[str, str]:
 # ---------------------------------------------------------------- processes
 
 
+def _process_stats() -> Iterator[tuple[int, list[bytes]]]:
+    """Every process's pid and the fields of its /proc/PID/stat after the command name (state
+    first); the name is in parentheses and may hold spaces, so the split is after the last ')'.
+    A process gone while read is left out."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        yield int(entry), raw[raw.rfind(b")") + 2:].split()
+
+
 def _other_processes() -> dict[int, str]:
     """Pids of every process in the container except init (pid 1) and the agent, with the
     state letter of each (Z: a zombie waiting for init to reap it)."""
     me = os.getpid()
-    found: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        if pid in (1, me):
-            continue
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        found[pid] = raw[raw.rfind(b")") + 2:raw.rfind(b")") + 3].decode("ascii", "replace")
-    return found
+    return {pid: fields[0].decode("ascii", "replace")
+            for pid, fields in _process_stats() if pid not in (1, me)}
 
 
 def kill_everything() -> bool:
@@ -271,6 +281,47 @@ def _read_oom_kills() -> int | None:
     return None
 
 
+def _container_cpu_s() -> float | None:
+    """CPU seconds used by every process of this container (cgroup v1 or v2; without cgroups,
+    as under gVisor, the processes' own accounting), or None."""
+    try:
+        with open("/sys/fs/cgroup/cpuacct/cpuacct.usage") as f:
+            return int(f.read()) / 1e9
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/cpu.stat") as f:
+            for line in f:
+                name, _, value = line.partition(" ")
+                if name == "usage_usec":
+                    return int(value) / 1e6
+    except (OSError, ValueError):
+        pass
+    return _processes_cpu_s()
+
+
+def _processes_cpu_s() -> float | None:
+    """CPU seconds of the live processes and of the children they reaped (utime, stime, cutime,
+    cstime of /proc/PID/stat): the dead are counted through whoever reaped them (init reaps
+    orphans). None when /proc says nothing."""
+    ticks = 0
+    seen = False
+    for _, fields in _process_stats():
+        with contextlib.suppress(ValueError):
+            ticks += sum(int(v) for v in fields[11:15])
+            seen = True
+    return ticks / os.sysconf("SC_CLK_TCK") if seen else None
+
+
+def _frozen(cpu_before: float | None, cpu_after: float | None, late: float) -> bool:
+    """Whether a late wake-up was the container frozen (docker pause) or starved from outside:
+    its processes used little CPU meanwhile. A program that starves the agent by burning the
+    container's CPU itself is not frozen; its timeout stands."""
+    if cpu_before is None or cpu_after is None:
+        return True
+    return cpu_after - cpu_before < 0.25 * late
+
+
 def _child(
     argv: list[str], env: dict[str, str], limits: dict[str, Any], stdin_r: int, out_w: int,
     err_w: int, report_w: int,
@@ -287,10 +338,11 @@ def _child(
             signal.signal(sig, signal.SIG_DFL)
         cpu = max(1, int(limits["cpu_s"] + 0.999))
         memory = int(limits["memory_bytes"])
+        nproc = int(limits.get("nproc") or NPROC_BACKSTOP)
         for which, value in (
             (resource.RLIMIT_CPU, (cpu, cpu + 1)),
             (resource.RLIMIT_AS, (memory, memory)),
-            (resource.RLIMIT_NPROC, (NPROC_BACKSTOP, NPROC_BACKSTOP)),
+            (resource.RLIMIT_NPROC, (nproc, nproc)),
             (resource.RLIMIT_FSIZE, (int(limits["file_bytes"]), int(limits["file_bytes"]))),
             (resource.RLIMIT_NOFILE, (int(limits["open_files"]), int(limits["open_files"]))),
             (resource.RLIMIT_CORE, (0, 0)),
@@ -434,19 +486,26 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     deadline = started + float(limits["wall_s"])
     timed_out = False
     reaped = None
+    stalled = 0.0
     if exec_error:
         reaped = os.wait4(pid, 0)[1:]
     else:
         while True:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 timed_out = True
                 break
+            wait = min(remaining, HEARTBEAT_S if pidfd is not None else 0.005)
+            cpu_before = _container_cpu_s()
+            exited = pump(wait)
+            late = time.monotonic() - now - wait
+            if late > STALL_S and _frozen(cpu_before, _container_cpu_s(), late):
+                stalled += late
             if pidfd is not None:
-                if pump(remaining):
+                if exited:
                     break
             else:
-                pump(min(remaining, 0.005))
                 result = _wait_child(pid, None, 0)
                 if result is not None:
                     reaped = result
@@ -515,18 +574,54 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         "output_truncated": truncated,
         "files": files,
         "anomalies": anomalies,
+        "stalled_s": stalled,
     }
+
+
+class _ShmInfo(ctypes.Structure):
+    _fields_ = [("used_ids", ctypes.c_int), ("counters", ctypes.c_ulong * 5),
+                ("spare", ctypes.c_byte * 64)]
+
+
+class _MsgInfo(ctypes.Structure):
+    _fields_ = [("msgpool", ctypes.c_int), ("counters", ctypes.c_int * 5),
+                ("sizes", ctypes.c_ushort * 2), ("spare", ctypes.c_byte * 64)]
+
+
+class _SemInfo(ctypes.Structure):
+    _fields_ = [("counters", ctypes.c_int * 7), ("semusz", ctypes.c_int),
+                ("rest", ctypes.c_int * 2), ("spare", ctypes.c_byte * 64)]
+
+
+_SHM_INFO, _MSG_INFO, _SEM_INFO = 14, 12, 19
+
+
+def sysv_ipc_counts() -> tuple[int, int, int] | None:
+    """How many System V shared memory segments, message queues and semaphore sets exist in
+    this IPC namespace (shmctl SHM_INFO, msgctl MSG_INFO, semctl SEM_INFO: gVisor has no
+    /proc/sysvipc, and these calls work under both runtimes); None if a call fails."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    shm, msg, sem = _ShmInfo(), _MsgInfo(), _SemInfo()
+    if (libc.shmctl(0, _SHM_INFO, ctypes.byref(shm)) < 0
+            or libc.msgctl(0, _MSG_INFO, ctypes.byref(msg)) < 0
+            or libc.semctl(0, 0, _SEM_INFO, ctypes.byref(sem)) < 0):
+        return None
+    return shm.used_ids, msg.msgpool, sem.semusz
 
 
 def _ipc_objects() -> Iterator[bool]:
     """Whether each kind of IPC object that outlives a process exists (they would carry data
-    from one run to the next)."""
-    for name in ("shm", "msg", "sem"):
-        try:
-            with open(f"/proc/sysvipc/{name}") as f:
-                yield len(f.readlines()) > 1
-        except OSError:
-            yield False
+    from one run to the next): counted by system calls, else read from /proc/sysvipc."""
+    counts = sysv_ipc_counts()
+    if counts is not None:
+        yield any(counts)
+    else:
+        for name in ("shm", "msg", "sem"):
+            try:
+                with open(f"/proc/sysvipc/{name}") as f:
+                    yield len(f.readlines()) > 1
+            except OSError:
+                yield False
     try:
         yield bool(os.listdir("/dev/mqueue"))
     except OSError:

@@ -7,6 +7,7 @@ executes and reports what happened.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -36,11 +37,20 @@ class Limits:
     open_files: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("wall_s", "cpu_s", "memory_bytes", "pids", "output_bytes", "file_bytes",
-                     "open_files"):
+        for name in ("wall_s", "cpu_s"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise ConfigurationError(f"Limits.{name} must be a positive number, got {value!r}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                    not math.isfinite(value) or value <= 0:
+                raise ConfigurationError(
+                    f"Limits.{name} must be a positive, finite number of seconds, "
+                    f"got {value!r:.80}"
+                )
+        for name in ("memory_bytes", "pids", "output_bytes", "file_bytes", "open_files"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
+                raise ConfigurationError(
+                    f"Limits.{name} must be a positive integer (below 2**63), got {value!r:.80}"
+                )
 
 
 @dataclass(frozen=True)

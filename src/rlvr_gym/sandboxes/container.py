@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rlvr_gym.core.errors import SandboxError
 from rlvr_gym.sandboxes.base import Limits
 from rlvr_gym.sandboxes.engine import OWNER_LABEL, SANDBOX_LABEL
-from rlvr_gym.sandboxes.protocol import PROTOCOL, AgentChannel, AgentProtocolError
+from rlvr_gym.sandboxes.protocol import PROTOCOL, AgentChannel, AgentProtocolError, Watchdog
 
 if TYPE_CHECKING:
     import docker
@@ -25,6 +27,17 @@ AGENT_PIDS = 4
 # The only capabilities the agent keeps; docs/sandbox.md says what each one is for.
 AGENT_CAPABILITIES = ("SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER")
 AGENT_COMMAND = ["python3", "-I", "/opt/rlvr/agent.py"]
+# Under gVisor the container's cgroups hold the Sentry (the user-space kernel) and its gofer, not
+# the program's processes: each sandboxed process costs the Sentry host threads (about 5 while
+# it sleeps; a fork bomb capped at 32 processes peaked at 450 to 1,050 host pids in a fresh
+# container on the ptrace platform, measured, and the Sentry keeps many of them afterwards: see
+# `gvisor.worn_out`), and a Sentry that hits its pids cap dies with every process in it. So the
+# host caps are sized for the Sentry, with a margin (4,672 for 32 processes), and the program's
+# process count is capped inside by RLIMIT_NPROC, which gVisor's kernel counts per sandbox (see
+# `run_request`).
+GVISOR_HOST_PIDS_BASE = 64
+GVISOR_HOST_PIDS_PER_PROCESS = 128
+GVISOR_SENTRY_MEMORY_BYTES = 64 * MiB
 
 
 @dataclass(frozen=True)
@@ -39,11 +52,27 @@ class ContainerSpec:
     shm_bytes: int = 16 * MiB
     work_inodes: int = 8192
     cpus: float = 1.0
+    runtime: str | None = None
+    gvisor: bool = False  # `runtime` is gVisor's runsc
+
+    @property
+    def pids_limit(self) -> int:
+        """The container's pids cgroup limit (for gVisor, room for the Sentry's threads)."""
+        pids = self.limits.pids + AGENT_PIDS
+        return GVISOR_HOST_PIDS_BASE + GVISOR_HOST_PIDS_PER_PROCESS * pids if self.gvisor \
+            else pids
+
+    @property
+    def memory_limit(self) -> int:
+        """The container's memory (and memory+swap) limit: the program's, its folders', the
+        agent's and, for gVisor, the Sentry's."""
+        memory = (self.limits.memory_bytes + self.work_bytes + self.tmp_bytes + self.shm_bytes
+                  + AGENT_MEMORY_BYTES)
+        return memory + GVISOR_SENTRY_MEMORY_BYTES if self.gvisor else memory
 
     def create_options(self) -> dict[str, Any]:
         """Keyword arguments of ``containers.create``: the isolation settings."""
-        memory = (self.limits.memory_bytes + self.work_bytes + self.tmp_bytes + self.shm_bytes
-                  + AGENT_MEMORY_BYTES)
+        memory = self.memory_limit
         return {
             "image": self.image,
             "command": AGENT_COMMAND,
@@ -63,7 +92,7 @@ class ContainerSpec:
             "shm_size": self.shm_bytes,
             "mem_limit": memory,
             "memswap_limit": memory,  # equal: no swap
-            "pids_limit": self.limits.pids + AGENT_PIDS,
+            "pids_limit": self.pids_limit,
             "nano_cpus": int(self.cpus * 1e9),
             "cap_drop": ["ALL"],
             "cap_add": list(AGENT_CAPABILITIES),
@@ -74,6 +103,7 @@ class ContainerSpec:
             "log_config": {"Type": "none", "Config": {}},  # the channel must not fill a log file
             "labels": {SANDBOX_LABEL: "1", OWNER_LABEL: self.owner},
             "name": f"rlvr-sandbox-{os.getpid()}-{uuid.uuid4().hex[:10]}",
+            **({"runtime": self.runtime} if self.runtime else {}),
         }
 
 
@@ -117,22 +147,63 @@ class RunnerContainer:
             raise
         return cls(container, channel)
 
-    def request(self, message: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-        return self.channel.request(message, timeout)
+    def request(self, message: Mapping[str, Any], timeout: float,
+                watchdog: Watchdog | None = None) -> dict[str, Any]:
+        """Send `message` to the agent and return its reply (see `AgentChannel.request`)."""
+        return self.channel.request(message, timeout, watchdog)
+
+    def why_silent(self) -> str | None:
+        """Why this container's agent cannot answer, as the Docker engine sees it: paused,
+        stopped, or gone. None while it runs (the agent is only slow), and None when the engine
+        does not answer either: then nothing is known, and the caller keeps waiting. One
+        ``inspect`` call (a few ms; at worst the client's timeout if the engine hangs); never
+        raises."""
+        import docker
+
+        client = self.container.client
+        if client is None:  # not from an engine (never so for a started container)
+            return None
+        try:
+            state = client.api.inspect_container(self.id).get("State") or {}
+        except docker.errors.NotFound:
+            return "it no longer exists on the Docker engine"
+        except Exception:  # engine unreachable or failing: no verdict
+            return None
+        return describe_stopped(state)
 
     def remove(self) -> None:
         self.channel.close()
         remove_quietly(self.container)
 
 
-def remove_quietly(container: Container) -> None:
-    """Force-remove `container`; already gone is fine."""
+def describe_stopped(state: Mapping[str, Any]) -> str | None:
+    """What keeps a container in `state` (``inspect_container(...)["State"]``) from running its
+    agent, or None if it is running. Docker reports a paused container as running too."""
+    status = state.get("Status")
+    if state.get("Paused") or status == "paused":
+        return "it is paused (`docker pause`)"
+    if status is not None and status != "running":
+        return f"it is {status}, not running"
+    return None
+
+
+def remove_quietly(container: Container, attempts: int = 4) -> None:
+    """Force-remove `container`; already gone is fine. When the engine cannot remove it as it is
+    (gVisor's runsc cannot kill a paused sandbox, and one being torn down may still refuse),
+    unpause it and try again, waiting 0.25, 0.5, then 1 s; the last refusal is raised."""
     import docker
 
-    try:
-        container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
-    except docker.errors.APIError as exc:
-        if "already in progress" not in str(exc):
-            raise
+    for attempt in range(attempts):
+        try:
+            container.remove(force=True)
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            if "already in progress" in str(exc):
+                return
+            if attempt == attempts - 1:
+                raise
+        with contextlib.suppress(docker.errors.APIError):
+            container.unpause()  # refused when it is not paused: nothing to undo then
+        time.sleep(0.25 * 2**attempt)

@@ -16,9 +16,16 @@ from typing import TYPE_CHECKING
 from rlvr_gym.core.errors import ConfigurationError, ImageMissingError, SandboxError
 from rlvr_gym.sandboxes.base import ExecResult, Limits, SandboxFile
 from rlvr_gym.sandboxes.container import ContainerSpec, RunnerContainer
-from rlvr_gym.sandboxes.engine import RECIPE_LABEL, connect
+from rlvr_gym.sandboxes.engine import RECIPE_LABEL, check_runtime, configured_runtime, connect
+from rlvr_gym.sandboxes.gvisor import worn_out
 from rlvr_gym.sandboxes.image.build import DEFAULT_IMAGE, recipe_hash
-from rlvr_gym.sandboxes.protocol import AgentLost, decode_result, run_request
+from rlvr_gym.sandboxes.protocol import (
+    AgentLost,
+    AgentStuck,
+    Watchdog,
+    decode_result,
+    run_request,
+)
 from rlvr_gym.sandboxes.reap import owner_identity, reap
 
 if TYPE_CHECKING:
@@ -28,13 +35,21 @@ log = logging.getLogger(__name__)
 
 # Time the agent may need beyond the wall limit: killing leftovers, draining, collecting, wiping.
 REPLY_GRACE_S = 15.0
+# A healthy agent answers within about a second of the wall limit. A reply this late past it makes
+# the pool ask the engine, then every STATE_CHECK_EVERY_S, whether the container is paused or
+# stopped (it would never answer; the run is given up at once) or running (only slow: wait on).
+STATE_CHECK_AFTER_S = 2.0
+STATE_CHECK_EVERY_S = 1.0
 START_ATTEMPTS = 3
+# After every start attempt failed (the engine unreachable), the next run tries again this soon.
+RESTART_AFTER_S = 1.0
 
 _live_pools: weakref.WeakSet[DockerSandboxPool] = weakref.WeakSet()
 
 
 @atexit.register
-def _close_live_pools() -> None:
+def close_every_pool() -> None:
+    """Close every open pool of this process (at exit, or when a scoring worker is orphaned)."""
     for pool in list(_live_pools):
         pool.close()
 
@@ -48,7 +63,9 @@ class DockerSandboxPool:
     container dies under it returns ``ExecResult(infra_error=...)``.
 
     `limits` are the default per-run limits and also size the containers (memory, pids); a run
-    may ask for less, not more. `env` is added to every program's environment. Thread-safe:
+    may ask for less, not more. `env` is added to every program's environment. `runtime` is the
+    Docker runtime of the containers (``"runsc"``: gVisor, a user-space kernel between the
+    program and the host's; default: ``RLVR_SANDBOX_RUNTIME``, else the engine's). Thread-safe:
     `run` takes an idle container, waiting if none is. `close` (also called at exit) removes
     every container; containers of pools whose process died are removed when the next pool
     starts on this host, or by `rlvr sandbox reap`.
@@ -66,6 +83,7 @@ class DockerSandboxPool:
         work_bytes: int = 64 * 1024**2,
         start_timeout_s: float = 60.0,
         client: docker.DockerClient | None = None,
+        runtime: str | None = None,
     ) -> None:
         if size < 1:
             raise ConfigurationError(f"DockerSandboxPool size must be at least 1, got {size}")
@@ -82,19 +100,24 @@ class DockerSandboxPool:
         self.env = dict(env or {})
         self.start_timeout_s = start_timeout_s
         self._client = client or connect()
+        self.runtime = configured_runtime(runtime)
+        self.gvisor = self.runtime is not None and check_runtime(self._client, self.runtime)
         self._check_image()
         removed = reap(self._client)
         if removed:
             log.info("removed %d sandbox containers of dead processes", len(removed))
         self._spec = ContainerSpec(
             image=image, limits=self.limits, owner=owner_identity(), cpus=cpus,
-            work_bytes=work_bytes,
+            work_bytes=work_bytes, runtime=self.runtime, gvisor=self.gvisor,
         )
         self._idle: queue.Queue[RunnerContainer] = queue.Queue()
         self._lock = threading.Lock()
         self._containers: set[RunnerContainer] = set()
         self._starting = 0
         self._start_error: BaseException | None = None
+        self._failed_at = 0.0
+        self._failed_round_began = 0.0  # when the latest round of start attempts that failed began
+        self._unremoved: list[RunnerContainer] = []
         self._closed = False
         self._background = ThreadPoolExecutor(
             max_workers=max(2, size), thread_name_prefix="rlvr-sandbox-pool",
@@ -118,14 +141,16 @@ class DockerSandboxPool:
         limits = limits or self.limits
         self._check_request(argv, stdin, limits)
         request = run_request(argv, files=files, stdin=stdin, limits=limits, collect=collect,
-                              env=self.env)
+                              env=self.env, exact_nproc=self.gvisor)
         container = self._take()
         try:
-            reply = container.request(request, limits.wall_s + REPLY_GRACE_S)
+            reply = container.request(request, limits.wall_s + REPLY_GRACE_S,
+                                      _frozen_container_watchdog(container, limits))
             result = decode_result(reply)
         except SandboxError as exc:
             diagnostics = container.channel.stderr_tail.decode("utf-8", "replace").strip()
-            out_of_memory = isinstance(exc, AgentLost) and _killed_by_oom(container)
+            out_of_memory = (isinstance(exc, (AgentLost, AgentStuck))
+                             and _killed_by_oom(container))
             self._discard(container, str(exc))
             if out_of_memory:
                 # Stops the "oom_kills_the_agent" attack of tests/code/test_code_attacks.py: a
@@ -145,9 +170,22 @@ class DockerSandboxPool:
                 infra_error=f"sandbox container {container.id[:12]} failed: {exc}{detail}",
             )
         container.runs += 1
+        stalled = float(reply.get("stalled_s") or 0.0)
+        if stalled > 0 and result.timed_out:
+            # The agent's wait loop was frozen (docker pause) or starved for `stalled` seconds:
+            # the wall clock measured the host, not the program, so its timeout is no verdict.
+            result = ExecResult(
+                exit_code=None,
+                infra_error=f"sandbox container {container.id[:12]} was frozen for "
+                            f"{stalled:.1f} s during the run (paused, or the host overloaded); "
+                            "its time limit cannot be judged",
+            )
         anomalies = reply.get("anomalies") or []
+        worn = worn_out(container.id, result, self._spec.pids_limit) if self.gvisor else None
         if anomalies:
             self._discard(container, "; ".join(str(a) for a in anomalies))
+        elif worn:
+            self._discard(container, worn)
         elif container.runs >= self.runs_per_container:
             self._discard(container, None)
         else:
@@ -186,6 +224,9 @@ class DockerSandboxPool:
             doomed = list(self._containers)
             self._containers.clear()
         self._background.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            doomed += self._unremoved
+            self._unremoved = []
         for container in doomed:
             self._remove(container)
         _live_pools.discard(self)
@@ -231,11 +272,17 @@ class DockerSandboxPool:
                 )
 
     def _take(self) -> RunnerContainer:
+        """An idle, live container. With none left and starting failing (the engine away), wait
+        for one more round of start attempts begun after this call, then give up: a short
+        outage delays runs instead of failing every run that arrives during it."""
+        entered = time.monotonic()
         while True:
+            self._top_up()
             with self._lock:
                 if self._closed:
                     raise SandboxError("the sandbox pool is closed")
-                if not self._containers and not self._starting and self._start_error:
+                if (not self._containers and not self._starting and self._start_error
+                        and self._failed_round_began >= entered):
                     raise SandboxError(
                         f"the sandbox pool cannot start containers: {self._start_error}"
                     ) from self._start_error
@@ -247,6 +294,18 @@ class DockerSandboxPool:
                 self._discard(container, "the container died while idle")
                 continue
             return container
+
+    def _top_up(self) -> None:
+        """Start containers for missing slots once `RESTART_AFTER_S` passed since starting failed
+        (the engine was unreachable): the pool heals itself when the engine is back."""
+        with self._lock:
+            missing = self.size - len(self._containers) - self._starting
+            due = time.monotonic() - self._failed_at >= RESTART_AFTER_S
+            if self._closed or missing <= 0 or self._start_error is None or not due:
+                return
+            self._failed_at = time.monotonic()
+        for _ in range(missing):
+            self._replace()
 
     def _replace(self) -> None:
         with self._lock:
@@ -260,6 +319,7 @@ class DockerSandboxPool:
                 self._starting -= 1
 
     def _start_one(self) -> None:
+        began = time.monotonic()
         error: BaseException | None = None
         for attempt in range(START_ATTEMPTS):
             if self._closed:
@@ -274,16 +334,24 @@ class DockerSandboxPool:
                 continue
             with self._lock:
                 self._starting -= 1
-                if not self._closed:
+                closed = self._closed
+                leftovers: list[RunnerContainer] = []
+                if not closed:
                     self._containers.add(container)
                     self._start_error = None
                     self._idle.put(container)
-                    return
-            self._remove(container)
+                    leftovers, self._unremoved = self._unremoved, []
+            if closed:
+                self._remove(container)
+                return
+            for leftover in leftovers:  # the engine answers again: remove what it refused before
+                self._remove(leftover)
             return
         with self._lock:
             self._starting -= 1
             self._start_error = error
+            self._failed_at = time.monotonic()
+            self._failed_round_began = max(self._failed_round_began, began)
 
     def _discard(self, container: RunnerContainer, reason: str | None) -> None:
         """Retire `container` and start a replacement, both in the background."""
@@ -301,12 +369,34 @@ class DockerSandboxPool:
             self._remove(container)
         self._replace()
 
-    @staticmethod
-    def _remove(container: RunnerContainer) -> None:
+    def _remove(self, container: RunnerContainer) -> None:
         try:
             container.remove()
-        except Exception as exc:  # reaped later; never mask the run's result
+        except Exception as exc:  # retried after the next start; never mask the run's result
             log.warning("could not remove sandbox container %s: %s", container.id[:12], exc)
+            with self._lock:
+                if not self._closed:
+                    self._unremoved.append(container)
+
+
+def _frozen_container_watchdog(container: RunnerContainer, limits: Limits) -> Watchdog:
+    """Gives up a run whose container the engine reports paused or stopped, once the reply is
+    `STATE_CHECK_AFTER_S` overdue: such a container never answers, and waiting for the deadline
+    (`REPLY_GRACE_S` more) would only delay the infrastructure error and the replacement."""
+    started = time.monotonic()
+
+    def probe() -> str | None:
+        why = container.why_silent()
+        if why is None:
+            return None
+        return (f"no reply {time.monotonic() - started:.1f} s into a run limited to "
+                f"{limits.wall_s:g} s, and the Docker engine says {why}. The run was given up "
+                "(not charged to the program) and the container is replaced; score the sample "
+                "again, and if this recurs, find what pauses or stops containers labelled "
+                "rlvr-gym.sandbox=1 on this host")
+
+    return Watchdog(after_s=limits.wall_s + STATE_CHECK_AFTER_S,
+                    every_s=STATE_CHECK_EVERY_S, probe=probe)
 
 
 def _killed_by_oom(container: RunnerContainer, wait_s: float = 3.0) -> bool:

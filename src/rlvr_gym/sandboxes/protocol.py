@@ -17,7 +17,8 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rlvr_gym.core.errors import SandboxError
@@ -42,6 +43,44 @@ class AgentProtocolError(SandboxError):
     """The agent sent something unreadable, or refused a request."""
 
 
+class AgentStuck(SandboxError):
+    """The agent cannot answer (its container paused or stopped): waiting longer is pointless."""
+
+
+@dataclass(frozen=True)
+class Watchdog:
+    """Asks, while a reply is overdue, whether it can still come.
+
+    From `after_s` seconds after the request was sent, and then every `every_s` seconds until
+    the reply or the deadline, `probe` is called between reads; it returns why the agent cannot
+    answer (e.g. "the container is paused") or None to keep waiting. Why: a frozen container
+    sends nothing, so the channel alone can tell it from a slow agent only at the deadline.
+    `probe` must not raise, and should be cheap: it runs on the request's thread.
+    """
+
+    after_s: float
+    every_s: float
+    probe: Callable[[], str | None]
+
+
+class _Overdue:
+    """When the `Watchdog` of one request probes next, and the probing."""
+
+    def __init__(self, watchdog: Watchdog | None, sent_at: float) -> None:
+        self._watchdog = watchdog
+        self.next_at = sent_at + watchdog.after_s if watchdog else float("inf")
+
+    def check(self) -> None:
+        """Probe if due; raise `AgentStuck` with the probe's reason if it gives one."""
+        now = time.monotonic()
+        if self._watchdog is None or now < self.next_at:
+            return
+        reason = self._watchdog.probe()
+        if reason:
+            raise AgentStuck(reason)
+        self.next_at = time.monotonic() + self._watchdog.every_s
+
+
 def encode_frame(message: Mapping[str, Any]) -> bytes:
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_FRAME:
@@ -59,10 +98,14 @@ class AgentChannel:
         self._frames = bytearray()  # the agent's stdout: our frames
         self.stderr_tail = b""
 
-    def request(self, message: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-        """Send `message`; return the agent's reply. Raises `AgentLost`, `AgentTimeout` or
-        `AgentProtocolError`; after any of them the channel is unusable."""
-        deadline = time.monotonic() + timeout
+    def request(self, message: Mapping[str, Any], timeout: float,
+                watchdog: Watchdog | None = None) -> dict[str, Any]:
+        """Send `message`; return the agent's reply. Raises `AgentLost`, `AgentTimeout`,
+        `AgentProtocolError`, or `AgentStuck` when `watchdog` finds the agent cannot answer;
+        after any of them the channel is unusable."""
+        sent_at = time.monotonic()
+        deadline = sent_at + timeout
+        overdue = _Overdue(watchdog, sent_at)
         try:
             self._sock.settimeout(timeout)
             self._sock.sendall(encode_frame(message))
@@ -70,7 +113,7 @@ class AgentChannel:
             raise AgentTimeout("the agent did not take the request in time") from exc
         except OSError as exc:
             raise AgentLost(f"the agent's channel is closed ({exc})") from exc
-        reply = self._read_frame(deadline)
+        reply = self._read_frame(deadline, overdue)
         if not reply.get("ok"):
             raise AgentProtocolError(f"the agent refused the request: {reply.get('error')}")
         return reply
@@ -89,7 +132,7 @@ class AgentChannel:
         except (OSError, ValueError):
             return True
 
-    def _read_frame(self, deadline: float) -> dict[str, Any]:
+    def _read_frame(self, deadline: float, overdue: _Overdue) -> dict[str, Any]:
         while True:
             if len(self._frames) >= _FRAME_HEADER.size:
                 (size,) = _FRAME_HEADER.unpack_from(self._frames)
@@ -106,9 +149,9 @@ class AgentChannel:
                     if not isinstance(reply, dict):
                         raise AgentProtocolError("the agent's reply is not a JSON object")
                     return reply
-            self._demultiplex(deadline)
+            self._demultiplex(deadline, overdue)
 
-    def _demultiplex(self, deadline: float) -> None:
+    def _demultiplex(self, deadline: float, overdue: _Overdue) -> None:
         """Read at least one chunk of Docker's stream; stdout goes to the frame buffer."""
         while True:
             if len(self._raw) >= _STREAM_HEADER.size:
@@ -124,14 +167,16 @@ class AgentChannel:
                         self.stderr_tail = (self.stderr_tail + payload)[-STDERR_TAIL:]
                         continue
                     raise AgentProtocolError(f"unknown stream {stream} in Docker's attach stream")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if time.monotonic() >= deadline:
                 raise AgentTimeout("the agent did not answer in time")
+            overdue.check()
+            # Wake for the deadline or the next probe, whichever comes first.
+            wait = min(deadline, overdue.next_at) - time.monotonic()
             try:
-                self._sock.settimeout(remaining)
+                self._sock.settimeout(max(wait, 0.001))
                 chunk = self._sock.recv(1 << 20)
-            except TimeoutError as exc:
-                raise AgentTimeout("the agent did not answer in time") from exc
+            except TimeoutError:
+                continue  # the deadline or a probe is due: the loop's top handles both
             except OSError as exc:
                 raise AgentLost(f"the agent's channel broke ({exc})") from exc
             if not chunk:
@@ -141,9 +186,12 @@ class AgentChannel:
 
 def run_request(
     argv: Sequence[str], *, files: Sequence[SandboxFile], stdin: bytes, limits: Limits,
-    collect: Sequence[str], env: Mapping[str, str],
+    collect: Sequence[str], env: Mapping[str, str], exact_nproc: bool = False,
 ) -> dict[str, Any]:
-    """The ``run`` request for the agent."""
+    """The ``run`` request for the agent. `exact_nproc` (under gVisor, whose kernel counts only
+    the sandbox's own processes) asks the agent to cap the program's processes with
+    ``RLIMIT_NPROC = limits.pids``; under runc the pids cgroup caps them instead."""
+    nproc = {"nproc": limits.pids} if exact_nproc else {}
     return {
         "op": "run",
         "argv": list(argv),
@@ -153,7 +201,7 @@ def run_request(
         "limits": {
             "wall_s": limits.wall_s, "cpu_s": limits.cpu_s, "memory_bytes": limits.memory_bytes,
             "pids": limits.pids, "output_bytes": limits.output_bytes,
-            "file_bytes": limits.file_bytes, "open_files": limits.open_files,
+            "file_bytes": limits.file_bytes, "open_files": limits.open_files, **nproc,
         },
         "collect": list(collect),
         "env": dict(env),

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def _start_time(pid: int) -> str | None:
-    """The start time of `pid` in clock ticks since boot, "?" without /proc, None if dead."""
+    """The start time of `pid` in clock ticks since boot, "?" without /proc, None if it has
+    exited (gone, or a zombie its parent has not waited for)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             raw = f.read()
@@ -29,7 +30,10 @@ def _start_time(pid: int) -> str | None:
         return None
     except OSError:
         return "?"
-    return raw[raw.rfind(b")") + 2:].split()[19].decode()
+    fields = raw[raw.rfind(b")") + 2:].split()
+    if fields[0] in (b"Z", b"X"):  # a zombie has exited; only its parent has not waited yet
+        return None
+    return fields[19].decode()
 
 
 def owner_identity(pid: int | None = None) -> str:
@@ -65,7 +69,9 @@ def reap(client: docker.DockerClient | None = None, *, everything: bool = False)
     """Remove the sandbox containers whose owner is gone (all of them with `everything`);
     returns their names."""
     client = client or connect()
-    containers = client.containers.list(all=True, filters={"label": f"{SANDBOX_LABEL}=1"})
+    # ignore_removed: another process may remove a listed container before it is inspected
+    containers = client.containers.list(all=True, filters={"label": f"{SANDBOX_LABEL}=1"},
+                                        ignore_removed=True)
     doomed = [c for c in containers
               if everything or owner_is_gone(c.labels.get(OWNER_LABEL, ""))]
     if not doomed:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import ast
 import json
+import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
@@ -31,7 +33,14 @@ from typing import Any
 
 from rlvr_gym.core.errors import ConfigurationError, TaskFileError
 from rlvr_gym.core.task import Task
-from rlvr_gym.tasks.datasets import read_rows
+from rlvr_gym.tasks.datasets import (
+    DataRow,
+    check_limit,
+    check_row_text,
+    dataset_path,
+    describe,
+    read_rows,
+)
 
 FORMATS = ("auto", "public", "humaneval", "mbpp", "apps", "code_contests")
 PUBLIC_DATASET = "code_public.jsonl"
@@ -80,31 +89,7 @@ def detect_code_format(row: Mapping[str, Any]) -> str:
     )
 
 
-class _Row:
-    """One row being read, for errors that name the file, the row and the field."""
-
-    def __init__(self, path: Path, number: int, data: Mapping[str, Any]) -> None:
-        self.path, self.number, self.data = path, number, data
-
-    def error(self, message: str, field: str | None = None) -> TaskFileError:
-        return TaskFileError(message, path=str(self.path), row=self.number, field=field)
-
-    def text(self, name: str, *, required: bool = True) -> str:
-        value = self.data.get(name)
-        if isinstance(value, str) and (value.strip() or not required):
-            return value
-        if value is None and not required:
-            return ""
-        raise self.error("must be a non-empty string", name)
-
-    def id(self, *names: str) -> str:
-        for name in names:
-            if self.data.get(name) not in (None, ""):
-                return str(self.data[name])
-        return f"{self.path.stem}/{self.number}"
-
-
-def _function_task(row: _Row, id: str, statement: str, entry_point: str, tests: Sequence[str],
+def _function_task(row: DataRow, id: str, statement: str, entry_point: str, tests: Sequence[str],
                    solution: str | None, fmt: str, *, prefix: str | None = None,
                    metadata: Mapping[str, Any] | None = None) -> Task:
     reference: dict[str, Any] = {"kind": "function", "entry_point": entry_point,
@@ -118,9 +103,13 @@ def _function_task(row: _Row, id: str, statement: str, entry_point: str, tests: 
     ))
 
 
-def _stdio_task(row: _Row, id: str, statement: str, tests: Sequence[Mapping[str, str]],
+def _stdio_task(row: DataRow, id: str, statement: str, tests: Sequence[Mapping[str, str]],
                 solution: str | None, fmt: str, *, difficulty: Mapping[str, Any] | None = None,
                 metadata: Mapping[str, Any] | None = None) -> Task:
+    for number, test in enumerate(tests, start=1):
+        if not isinstance(test, Mapping):
+            raise row.error(f"stdio test {number} must be an object with string 'input' and "
+                            f"'output', got {describe(test)}", "tests")
     return _checked(row, Task(
         id=id, family="code", prompt=code_prompt("stdio", statement),
         reference={"kind": "stdio", "entry_point": None, "tests": [dict(t) for t in tests],
@@ -130,13 +119,20 @@ def _stdio_task(row: _Row, id: str, statement: str, tests: Sequence[Mapping[str,
     ))
 
 
-def _checked(row: _Row, task: Task) -> Task:
+_FIELD_IN_MESSAGE = re.compile(r"^field '(\w+)'")
+
+
+def _checked(row: DataRow, task: Task) -> Task:
     from rlvr_gym.verifiers.code.problem import CodeProblem
 
     try:
         CodeProblem.from_reference(task.reference)
     except ConfigurationError as exc:
-        raise row.error(str(exc), "tests") from exc
+        named = _FIELD_IN_MESSAGE.match(str(exc))
+        raise row.error(str(exc), named.group(1) if named else "tests") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise row.error(f"a test cannot be read ({type(exc).__name__}: {exc})"[:300],
+                        "tests") from exc
     return task
 
 
@@ -147,27 +143,43 @@ def completion_prefix(prompt: str, entry_point: str) -> str | None:
     return prompt if defines(prompt + "\n    pass\n", entry_point) else None
 
 
-def _public_task(row: _Row) -> Task:
+def _public_task(row: DataRow) -> Task:
     kind = row.data.get("kind")
     if kind not in ("function", "stdio"):
-        raise row.error("must be 'function' or 'stdio'", "kind")
+        raise row.error(f"must be 'function' or 'stdio', got {describe(kind)}", "kind")
     tests = row.data.get("tests")
     if not isinstance(tests, list) or not tests:
-        raise row.error("must be a non-empty list", "tests")
+        raise row.error(f"must be a non-empty list, got {describe(tests)}", "tests")
     prompt = row.text("prompt")
-    solution = row.data.get("reference_solution")
-    wrong = row.data.get("wrong_solutions") or []
+    solution = row.optional_text("reference_solution")
+    rates = row.data.get("wrong_solution_pass_rates")
+    if rates is not None and (not isinstance(rates, list) or not all(
+        isinstance(r, (int, float)) and not isinstance(r, bool) and math.isfinite(r)
+        for r in rates
+    )):
+        raise row.error(f"must be a list of numbers, got {describe(rates)}",
+                        "wrong_solution_pass_rates")
+    origin = row.data.get("source", "")
     metadata = {
-        "origin": row.data.get("source", ""),
-        "wrong_solutions": list(wrong),
-        "wrong_solution_pass_rates": list(row.data.get("wrong_solution_pass_rates") or []),
+        "origin": origin if isinstance(origin, str) else str(origin),
+        "wrong_solutions": row.strings("wrong_solutions"),
+        "wrong_solution_pass_rates": list(rates or []),
     }
     id = row.id("id", "task_id")
     if kind == "function":
         entry_point = row.text("entry_point")
+        if not entry_point.isidentifier():
+            raise row.error(f"must name a Python function, got {describe(entry_point)}",
+                            "entry_point")
         return _function_task(row, id, prompt, entry_point, tests, solution, "public",
                               prefix=completion_prefix(prompt, entry_point), metadata=metadata)
     tolerance = row.data.get("float_tolerance")
+    if tolerance is not None and (
+        isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
+        or not math.isfinite(tolerance) or tolerance < 0
+    ):
+        raise row.error(f"must be a non-negative number, got {describe(tolerance)}",
+                        "float_tolerance")
     task = _stdio_task(row, id, prompt, tests, solution, "public", metadata=metadata)
     if tolerance is None:
         return task
@@ -198,13 +210,17 @@ def check_asserts(test_source: str, entry_point: str = "candidate") -> tuple[lis
     return asserts, unused
 
 
-def _humaneval_task(row: _Row) -> Task:
+def _humaneval_task(row: DataRow) -> Task:
     prompt = row.text("prompt")
     entry_point = row.text("entry_point")
+    if not entry_point.isidentifier():
+        raise row.error(f"must name a Python function, got {describe(entry_point)}",
+                        "entry_point")
+    test = row.text("test")
     try:
-        asserts, unused = check_asserts(row.text("test"), entry_point)
-    except (SyntaxError, ValueError) as exc:
-        raise row.error(f"cannot read the check function: {exc}", "test") from exc
+        asserts, unused = check_asserts(test, entry_point)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise row.error(f"cannot read the check function: {exc}"[:300], "test") from exc
     if unused or not asserts:
         raise row.error(
             "the check function holds statements other than single-line asserts (loops, "
@@ -214,26 +230,37 @@ def _humaneval_task(row: _Row) -> Task:
                           solution, "humaneval", prefix=prompt)
 
 
-def _mbpp_task(row: _Row) -> Task:
+def _mbpp_task(row: DataRow) -> Task:
+    from rlvr_gym.verifiers.code.asserts import TestFormatError, parse_assert
+
     text = row.text("text")
-    tests = [*(row.data.get("test_list") or []), *(row.data.get("challenge_test_list") or [])]
-    if not tests or not all(isinstance(t, str) for t in tests):
+    lists = {name: row.strings(name) for name in ("test_list", "challenge_test_list")}
+    tests = [test for listed in lists.values() for test in listed]
+    if not tests:
         raise row.error("must be a non-empty list of assert strings", "test_list")
     entry_point = _called_function(tests[0])
     if entry_point is None:
         raise row.error("the first test calls no function", "test_list")
-    setup = row.data.get("test_setup_code") or ""
+    for name, listed in lists.items():  # a bad assert names the list it came from
+        for test in listed:
+            try:
+                parse_assert(test, entry_point)
+            except TestFormatError as exc:
+                raise row.error(str(exc), name) from exc
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                raise row.error(f"a test cannot be read ({type(exc).__name__})", name) from exc
+    setup = row.optional_text("test_setup_code") or ""
     if setup.strip():
         raise row.error("tests that need setup code are not supported", "test_setup_code")
     statement = f"{text.strip()}\nYour code should pass this test:\n{tests[0]}"
     return _function_task(row, f"MBPP/{row.id('task_id', 'id')}", statement, entry_point,
-                          tests, row.data.get("code"), "mbpp")
+                          tests, row.optional_text("code"), "mbpp")
 
 
 def _called_function(test: str) -> str | None:
     try:
         tree = ast.parse(test)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in (
@@ -244,13 +271,17 @@ def _called_function(test: str) -> str | None:
     return None
 
 
-def _json_field(row: _Row, name: str) -> Any:
+def _json_field(row: DataRow, name: str) -> Any:
     value = row.data.get(name)
     if isinstance(value, str):
         try:
-            return json.loads(value) if value.strip() else None
+            parsed = json.loads(value) if value.strip() else None
         except json.JSONDecodeError as exc:
             raise row.error(f"is not valid JSON ({exc.msg})", name) from exc
+        except (ValueError, RecursionError) as exc:
+            raise row.error(f"is not readable JSON ({exc})"[:300], name) from exc
+        check_row_text({name: parsed}, str(row.path), row.number)
+        return parsed
     return value
 
 
@@ -260,33 +291,52 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _apps_task(row: _Row) -> Task:
+def _apps_task(row: DataRow) -> Task:
     question = row.text("question")
     io = _json_field(row, "input_output")
-    if not isinstance(io, Mapping) or not io.get("inputs") or \
-            len(io.get("inputs", [])) != len(io.get("outputs", [])):
-        raise row.error("must hold as many 'inputs' as 'outputs', at least one", "input_output")
+    inputs = io.get("inputs") if isinstance(io, Mapping) else None
+    outputs = io.get("outputs") if isinstance(io, Mapping) else None
+    if not isinstance(inputs, list) or not isinstance(outputs, list) or not inputs or \
+            len(inputs) != len(outputs):
+        raise row.error("must hold as many 'inputs' as 'outputs' (lists), at least one",
+                        "input_output")
+    assert isinstance(io, Mapping)
     solutions = _json_field(row, "solutions") or []
     solution = solutions[0] if isinstance(solutions, list) and solutions else None
+    if solution is not None and not isinstance(solution, str):
+        raise row.error(f"must be a list of programs (strings), got {describe(solutions)}",
+                        "solutions")
     id = f"APPS/{row.id('problem_id', 'id')}"
-    difficulty = {"label": row.data["difficulty"]} if row.data.get("difficulty") else {}
+    label = row.data.get("difficulty")
+    difficulty = {"label": label if isinstance(label, (str, int, float)) else str(label)} \
+        if label else {}
     fn_name = io.get("fn_name")
     if fn_name:
+        if not isinstance(fn_name, str) or not fn_name.isidentifier():
+            raise row.error(f"'fn_name' must name a Python function, got {describe(fn_name)}",
+                            "input_output")
         # APPS wraps a call-based expected value in a one-element list
         tests = []
-        for args, out in zip(io["inputs"], io["outputs"], strict=True):
-            expected = out[0] if isinstance(out, list) and len(out) == 1 else out
-            arguments = ", ".join(repr(a) for a in (args if isinstance(args, list) else [args]))
-            tests.append(f"assert {fn_name}({arguments}) == {expected!r}")
+        try:
+            for args, out in zip(inputs, outputs, strict=True):
+                expected = out[0] if isinstance(out, list) and len(out) == 1 else out
+                arguments = ", ".join(repr(a) for a in (args if isinstance(args, list) else [args]))
+                tests.append(f"assert {fn_name}({arguments}) == {expected!r}")
+        except (ValueError, RecursionError) as exc:  # a value too large or deep to write
+            raise row.error(f"a test value cannot be written ({exc})"[:300],
+                            "input_output") from exc
         starter = row.text("starter_code", required=False)
         statement = question + (f"\n\nStarter code:\n{starter}" if starter.strip() else "")
-        return _function_task(row, id, statement, str(fn_name), tests, solution, "apps")
-    tests_io = [{"input": _as_text(i), "output": _as_text(o)}
-                for i, o in zip(io["inputs"], io["outputs"], strict=True)]
+        return _function_task(row, id, statement, fn_name, tests, solution, "apps")
+    try:
+        tests_io = [{"input": _as_text(i), "output": _as_text(o)}
+                    for i, o in zip(inputs, outputs, strict=True)]
+    except (ValueError, RecursionError) as exc:
+        raise row.error(f"a test value cannot be written ({exc})"[:300], "input_output") from exc
     return _stdio_task(row, id, question, tests_io, solution, "apps", difficulty=difficulty)
 
 
-def _code_contests_task(row: _Row, test_sets: Sequence[str]) -> Task:
+def _code_contests_task(row: DataRow, test_sets: Sequence[str]) -> Task:
     description = row.text("description")
     tests: list[dict[str, str]] = []
     for name in test_sets:
@@ -294,16 +344,19 @@ def _code_contests_task(row: _Row, test_sets: Sequence[str]) -> Task:
         if not isinstance(group, Mapping):
             raise row.error("must be an object with 'input' and 'output' lists", name)
         inputs, outputs = group.get("input") or [], group.get("output") or []
+        if not isinstance(inputs, list) or not isinstance(outputs, list) or \
+                not all(isinstance(t, str) for t in [*inputs, *outputs]):
+            raise row.error("'input' and 'output' must be lists of strings", name)
         if len(inputs) != len(outputs):
             raise row.error("must hold as many inputs as outputs", name)
-        tests.extend({"input": str(i), "output": str(o)}
-                     for i, o in zip(inputs, outputs, strict=True))
+        tests.extend({"input": i, "output": o} for i, o in zip(inputs, outputs, strict=True))
     if not tests:
         raise row.error(f"no tests in {', '.join(test_sets)}", test_sets[0])
     python3 = _python3_solutions(row.data.get("solutions"))
     wrong = _python3_solutions(row.data.get("incorrect_solutions"))
-    difficulty = ({"level": row.data["difficulty"]}
-                  if isinstance(row.data.get("difficulty"), int) else {})
+    level = row.data.get("difficulty")
+    difficulty = ({"level": level}
+                  if isinstance(level, int) and not isinstance(level, bool) else {})
     return _stdio_task(row, f"code_contests/{row.id('name', 'id')}", description, tests,
                        python3[0] if python3 else None, "code_contests", difficulty=difficulty,
                        metadata={"wrong_solutions": wrong[:5]})
@@ -313,6 +366,8 @@ def _python3_solutions(group: Any) -> list[str]:
     if not isinstance(group, Mapping):
         return []
     languages, solutions = group.get("language") or [], group.get("solution") or []
+    if not isinstance(languages, list) or not isinstance(solutions, list):
+        return []
     return [s for lang, s in zip(languages, solutions, strict=False)
             if lang == CODE_CONTESTS_PYTHON3 and isinstance(s, str)]
 
@@ -330,17 +385,24 @@ def load_code_tasks(
     `test_sets` chooses the CodeContests test groups. With `skip_unsupported`, rows whose tests
     cannot be judged are left out (a warning lists them) instead of raising.
     """
-    if format not in FORMATS:
-        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r}")
-    path = Path(path)
-    builders: dict[str, Callable[[_Row], Task]] = {
+    if not isinstance(format, str) or format not in FORMATS:
+        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r:.80}")
+    limit = check_limit(limit)
+    if isinstance(test_sets, str) or not isinstance(test_sets, Sequence) or not test_sets or \
+            any(t not in CODE_CONTESTS_TEST_SETS for t in test_sets):
+        raise ConfigurationError(
+            f"test_sets must be a non-empty list from {CODE_CONTESTS_TEST_SETS}, "
+            f"got {test_sets!r:.80}"
+        )
+    path = dataset_path(path)
+    builders: dict[str, Callable[[DataRow], Task]] = {
         "public": _public_task, "humaneval": _humaneval_task, "mbpp": _mbpp_task,
         "apps": _apps_task, "code_contests": lambda r: _code_contests_task(r, test_sets),
     }
     tasks: list[Task] = []
     skipped: list[str] = []
     for number, data in read_rows(path):
-        row = _Row(path, number, data)
+        row = DataRow(path, number, data)
         fmt = format
         if fmt == "auto":
             try:
@@ -352,7 +414,10 @@ def load_code_tasks(
         except TaskFileError:
             if not skip_unsupported:
                 raise
-            skipped.append(row.id("id", "task_id", "name", "problem_id"))
+            try:
+                skipped.append(row.id("id", "task_id", "name", "problem_id"))
+            except TaskFileError:
+                skipped.append(f"{path.stem}/{number}")
         if limit is not None and len(tasks) >= limit:
             break
     if skipped:

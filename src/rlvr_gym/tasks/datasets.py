@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,27 +29,114 @@ from rlvr_gym.tasks.generators.base import format_prompt
 FORMATS = ("auto", "gsm8k", "math", "plain")
 
 
+def dataset_path(path: object) -> Path:
+    """`path` as a `Path`; anything that is not a path gets a ConfigurationError saying so."""
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise ConfigurationError(
+            f"a dataset path must be a string or a path, got {type(path).__name__} {path!r:.80}"
+        )
+    if not str(path).strip() or "\0" in str(path):
+        raise ConfigurationError(f"a dataset path must name a file, got {str(path)!r:.80}")
+    return Path(path)
+
+
+def check_limit(limit: object) -> int | None:
+    """`limit` when it is None or a positive integer; a ConfigurationError otherwise."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigurationError(f"limit must be None or a positive integer, got {limit!r:.80}")
+    return limit
+
+
 def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(row_number, row)`` from a JSONL or Parquet file; row numbers start at 1."""
-    path = Path(path)
+    """Yield ``(row_number, row)`` from a JSONL or Parquet file; row numbers start at 1.
+
+    Whatever the bytes, this yields rows or raises `TaskFileError` naming the file and the row:
+    invalid UTF-8, bad JSON, nesting too deep, integers too long, lone surrogates, non-objects.
+    """
+    path = dataset_path(path)
     if not path.is_file():
         raise TaskFileError("file not found; check the path", path=str(path))
     if path.suffix.lower() in (".parquet", ".pq"):
         yield from _read_parquet(path)
         return
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise TaskFileError(
+            f"cannot read the file ({exc.strerror or exc})", path=str(path)
+        ) from exc
+    with handle:
+        number = 0
+        for raw in handle:
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
+                text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+            except UnicodeDecodeError as exc:
                 raise TaskFileError(
-                    f"not valid JSON ({exc.msg} at column {exc.colno})", path=str(path), row=number
+                    f"not valid UTF-8 (byte {exc.start + 1} of the line); save the file as UTF-8",
+                    path=str(path), row=number + 1,
                 ) from exc
-            if not isinstance(row, dict):
-                raise TaskFileError("each line must be a JSON object", path=str(path), row=number)
-            yield number, row
+            # lines end at \n, \r\n or a lone \r, as in Python's text mode
+            for line in _LINE_BREAK.split(text.rstrip("\r\n")):
+                number += 1
+                if line.strip():
+                    yield number, _parse_line(line, str(path), number)
+
+
+_LINE_BREAK = re.compile(r"\r(?!\n)|\r?\n")
+
+
+def _parse_line(line: str, path: str, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise TaskFileError(
+            f"not valid JSON ({exc.msg} at column {exc.colno})", path=path, row=number
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+        raise TaskFileError(f"not readable JSON ({exc})", path=path, row=number) from exc
+    if not isinstance(row, dict):
+        raise TaskFileError(
+            f"each line must be a JSON object, got {_json_type(row)}", path=path, row=number
+        )
+    check_row_text(row, path, number)
+    return row
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def check_row_text(row: Mapping[str, Any], path: str, number: int) -> None:
+    """Raise `TaskFileError` naming the field when a row holds text that is not valid Unicode
+    (a lone surrogate such as ``"\\ud800"``), which no file or model server can carry."""
+    for key, value in row.items():
+        if not _encodable(key) or not _encodable(value):
+            raise TaskFileError(
+                "holds a lone surrogate escape (\\ud800-\\udfff), which is not valid Unicode; "
+                "fix the escape or drop the character",
+                path=path, row=number, field=key.encode("utf-8", "backslashreplace").decode(),
+            )
+
+
+def _encodable(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if depth > 100:
+        return True
+    if isinstance(value, Mapping):
+        return all(_encodable(k, depth + 1) and _encodable(v, depth + 1)
+                   for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_encodable(v, depth + 1) for v in value)
+    return True
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -57,10 +147,14 @@ def _read_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             "reading Parquet needs pyarrow: pip install 'rlvr-gym[parquet]'"
         ) from exc
     try:
-        table = pq.read_table(path)
+        rows = pq.read_table(path).to_pylist()
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise TaskFileError(f"cannot read Parquet: {exc}", path=str(path)) from exc
-    yield from enumerate(table.to_pylist(), start=1)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise TaskFileError("each row must be a record", path=str(path), row=number)
+        check_row_text(row, str(path), number)
+        yield number, row
 
 
 def detect_format(row: Mapping[str, Any]) -> str:
@@ -72,7 +166,7 @@ def detect_format(row: Mapping[str, Any]) -> str:
     if "prompt" in row and "answer" in row:
         return "plain"
     raise ConfigurationError(
-        f"cannot tell the row format from its fields {sorted(row)}; expected question/answer "
+        f"cannot tell the row format from its fields {sorted(row)[:12]}; expected question/answer "
         "(GSM8K), problem/solution (MATH) or prompt/answer"
     )
 
@@ -80,16 +174,94 @@ def detect_format(row: Mapping[str, Any]) -> str:
 def _text_field(row: Mapping[str, Any], name: str, path: str, number: int) -> str:
     value = row.get(name)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise TaskFileError(f"must be a non-empty string or a finite number, got {value}",
+                                path=path, row=number, field=name)
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise TaskFileError("must be a non-empty string", path=path, row=number, field=name)
+        raise TaskFileError(
+            f"must be a non-empty string, got {describe(value)}", path=path, row=number,
+            field=name,
+        )
     return value
 
 
+def describe(value: object) -> str:
+    """A short description of a bad value for an error message (its type and its start)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else f"the string {value[:40]!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**40:
+        return "a very long integer"
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return type(value).__name__
+
+
+def row_id(value: object, path: str, number: int, field: str) -> str | None:
+    """A row's own id (a string or an integer), None when absent; other types are refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TaskFileError(f"must be a string or an integer id, got {describe(value)}",
+                            path=path, row=number, field=field)
+    return str(value)
+
+
+class DataRow:
+    """One row of a dataset file being read: typed field access whose errors name the file,
+    the row and the field (shared by the code and Lean loaders)."""
+
+    def __init__(self, path: Path, number: int, data: Mapping[str, Any]) -> None:
+        self.path, self.number, self.data = path, number, data
+
+    def error(self, message: str, field: str | None = None) -> TaskFileError:
+        return TaskFileError(message, path=str(self.path), row=self.number, field=field)
+
+    def text(self, name: str, *, required: bool = True) -> str:
+        value = self.data.get(name)
+        if isinstance(value, str) and (value.strip() or not required):
+            return value
+        if value is None and not required:
+            return ""
+        raise self.error(f"must be a non-empty string, got {describe(value)}", name)
+
+    def optional_text(self, name: str) -> str | None:
+        """The field's text, None when absent or null; another type is an error."""
+        value = self.data.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.error(f"must be a string, got {describe(value)}", name)
+
+    def strings(self, name: str) -> list[str]:
+        """A list of strings (empty when the field is absent or null)."""
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise self.error(f"must be a list of strings, got {describe(value)}", name)
+        return list(value)
+
+    def id(self, *names: str) -> str:
+        for name in names:
+            found = row_id(self.data.get(name), str(self.path), self.number, name)
+            if found is not None:
+                return found
+        return f"{self.path.stem}/{self.number}"
+
+
 def _row_id(path: Path, number: int, row: Mapping[str, Any]) -> str:
-    if row.get("id") not in (None, ""):
-        return str(row["id"])
-    digest = hashlib.sha1(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+    given = row_id(row.get("id"), str(path), number, "id")
+    if given is not None:
+        return given
+    digest = hashlib.sha1(
+        json.dumps(row, sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+    ).hexdigest()
     return f"{path.stem}/{number}-{digest[:8]}"
 
 
@@ -120,8 +292,10 @@ def _math_task(path: Path, number: int, row: Mapping[str, Any]) -> Task:
     problem = _text_field(row, "problem", str(path), number)
     solution = _text_field(row, "solution", str(path), number)
     answer = row.get("answer")
-    if not isinstance(answer, str) or not answer.strip():
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
         answer = extract_final_answer(solution).answer
+    else:
+        answer = _text_field(row, "answer", str(path), number)
     if not answer:
         raise TaskFileError(
             "no \\boxed{} answer in the solution and no 'answer' field", path=str(path),
@@ -146,19 +320,22 @@ def _plain_task(path: Path, number: int, row: Mapping[str, Any]) -> Task:
     prompt = _text_field(row, "prompt", str(path), number)
     answer = _text_field(row, "answer", str(path), number)
     reference: dict[str, Any] = {"answer": answer.strip()}
-    if isinstance(row.get("solution"), str):
-        reference["solution"] = row["solution"]
+    solution = row.get("solution")
+    if solution is not None:
+        if not isinstance(solution, str):
+            raise TaskFileError(f"must be a string (a worked solution), got {describe(solution)}",
+                                path=str(path), row=number, field="solution")
+        reference["solution"] = solution
     difficulty: dict[str, Any] = {}
-    if row.get("level") is not None:
-        try:
-            difficulty["level"] = int(row["level"])
-        except (TypeError, ValueError) as exc:
-            raise TaskFileError(
-                "must be an integer level", path=str(path), row=number, field="level"
-            ) from exc
-    metadata = row.get("metadata") or {}
+    level = row.get("level")
+    if level is not None:
+        difficulty["level"] = _level(level, str(path), number)
+    metadata = row.get("metadata")
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, Mapping):
-        raise TaskFileError("must be an object", path=str(path), row=number, field="metadata")
+        raise TaskFileError(f"must be an object, got {describe(metadata)}", path=str(path),
+                            row=number, field="metadata")
     return Task(
         id=_row_id(path, number, row),
         family="math",
@@ -169,6 +346,24 @@ def _plain_task(path: Path, number: int, row: Mapping[str, Any]) -> Task:
     )
 
 
+def _level(value: object, path: str, number: int) -> int:
+    """A plain row's ``level``: an integer, or a float or digit string holding one."""
+    level: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        level = value
+    elif isinstance(value, float) and value.is_integer():
+        level = int(value)
+    elif isinstance(value, str) and len(value) < 20:
+        try:
+            level = int(value)
+        except ValueError:
+            level = None
+    if level is None or abs(level) > 10**9:
+        raise TaskFileError(f"must be an integer level, got {describe(value)}", path=path,
+                            row=number, field="level")
+    return level
+
+
 _BUILDERS = {"gsm8k": _gsm8k_task, "math": _math_task, "plain": _plain_task}
 
 
@@ -176,9 +371,10 @@ def load_math_tasks(
     path: str | Path, *, format: str = "auto", limit: int | None = None
 ) -> list[Task]:
     """Load a local JSONL or Parquet file of math problems into Tasks (see module docstring)."""
-    if format not in FORMATS:
-        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r}")
-    path = Path(path)
+    if not isinstance(format, str) or format not in FORMATS:
+        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r:.80}")
+    limit = check_limit(limit)
+    path = dataset_path(path)
     tasks: list[Task] = []
     for number, row in read_rows(path):
         fmt = format

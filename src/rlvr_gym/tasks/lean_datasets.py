@@ -27,7 +27,7 @@ from typing import Any
 
 from rlvr_gym.core.errors import ConfigurationError, TaskFileError
 from rlvr_gym.core.task import Task
-from rlvr_gym.tasks.datasets import read_rows
+from rlvr_gym.tasks.datasets import DataRow, check_limit, dataset_path, describe, read_rows
 
 FORMATS = ("auto", "minif2f", "workbook", "plain")
 MODES = ("whole", "tactic")
@@ -52,8 +52,6 @@ TACTIC_INSTRUCTIONS = (
 
 # A named declaration: the verifier checks the theorem's axioms by its name.
 _DECLARATION = re.compile(r"\b(?:theorem|lemma)\s+[^\s(:{\[]")
-_TRAILING_SORRY = re.compile(r"\s*\bsorry\s*$")
-_TRAILING_BY = re.compile(r"\s*\bby\s*$")
 _DOC_COMMENT = re.compile(r"^\s*/--?(.*?)-/\s*$", re.DOTALL)
 
 
@@ -65,19 +63,28 @@ def bundled_core_path() -> Path:
 def normalise_statement(text: str) -> str | None:
     """The statement ending in ``:=``, with a trailing ``by`` or ``by sorry`` removed; None when
     the text is not a named ``theorem``/``lemma`` declaration that ends so."""
-    statement = text.strip()
-    statement = _TRAILING_SORRY.sub("", statement)
-    statement = _TRAILING_BY.sub("", statement).rstrip()
+    statement = _without_last_word(_without_last_word(text.strip(), "sorry"), "by")
     if not statement.endswith(":=") or not _DECLARATION.search(statement):
         return None
     return statement
 
 
+def _without_last_word(text: str, word: str) -> str:
+    """`text` without a final whole `word` and the whitespace before it (linear time: the
+    regular expression this replaces backtracked quadratically on long runs of spaces)."""
+    if not text.endswith(word):
+        return text
+    head = text[: len(text) - len(word)]
+    if head and (head[-1].isalnum() or head[-1] == "_"):
+        return text  # the word is the end of a longer one (`nosorry`)
+    return head.rstrip()
+
+
 def lean_prompt(statement: str, header: str = "", *, mode: str = "whole",
                 informal: str = "") -> str:
     """The prompt a policy sees: how to answer, the informal statement if any, then the code."""
-    if mode not in MODES:
-        raise ConfigurationError(f"mode must be one of {MODES}, got {mode!r}")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ConfigurationError(f"mode must be one of {MODES}, got {mode!r:.80}")
     head = WHOLE_INSTRUCTIONS if mode == "whole" else TACTIC_INSTRUCTIONS
     code = f"{header.strip()}\n\n{statement}" if header.strip() else statement
     if mode == "tactic":
@@ -97,6 +104,10 @@ def lean_task(
     metadata: Mapping[str, Any] | None = None,
 ) -> Task:
     """A lean Task from a statement ending in ``:=`` (raises ConfigurationError otherwise)."""
+    if not isinstance(theorem, str):
+        raise ConfigurationError(f"the theorem must be a string, got {describe(theorem)}")
+    if not isinstance(header, str):
+        raise ConfigurationError(f"the header must be a string, got {describe(header)}")
     statement = normalise_statement(theorem)
     if statement is None:
         raise ConfigurationError(
@@ -127,31 +138,7 @@ def detect_lean_format(row: Mapping[str, Any]) -> str:
     )
 
 
-class _Row:
-    """One row being read, for errors that name the file, the row and the field."""
-
-    def __init__(self, path: Path, number: int, data: Mapping[str, Any]) -> None:
-        self.path, self.number, self.data = path, number, data
-
-    def error(self, message: str, field: str | None = None) -> TaskFileError:
-        return TaskFileError(message, path=str(self.path), row=self.number, field=field)
-
-    def optional_text(self, name: str) -> str | None:
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(f"must be a string, got {type(value).__name__}", name)
-        return value
-
-    def id(self, *names: str) -> str:
-        for name in names:
-            if self.data.get(name) not in (None, ""):
-                return str(self.data[name])
-        return f"{self.path.stem}/{self.number}"
-
-
-def _statement(row: _Row, field: str) -> str:
+def _statement(row: DataRow, field: str) -> str:
     text = row.optional_text(field)
     if text is None or not text.strip():
         raise row.error("must be a non-empty string (the Lean theorem statement)", field)
@@ -182,7 +169,7 @@ def proof_after_statement(proof: str, statement: str) -> str:
     return parts[-1].strip() if len(parts) > statement.count(":=") else text
 
 
-def _solution(row: _Row, statement: str, fields: tuple[str, ...]) -> str | None:
+def _solution(row: DataRow, statement: str, fields: tuple[str, ...]) -> str | None:
     for field in fields:
         value = row.data.get(field)
         if value is None:
@@ -200,14 +187,14 @@ def _solution(row: _Row, statement: str, fields: tuple[str, ...]) -> str | None:
     return None
 
 
-def _header(row: _Row, default: str, override: str | None) -> str:
+def _header(row: DataRow, default: str, override: str | None) -> str:
     if override is not None:
         return override
     value = row.optional_text("header")
     return default if value is None else value
 
 
-def _minif2f_task(row: _Row, mode: str, header: str | None) -> Task:
+def _minif2f_task(row: DataRow, mode: str, header: str | None) -> Task:
     statement = _statement(row, "formal_statement")
     informal = _informal(row.optional_text("informal_prefix")
                          or row.optional_text("informal_statement"))
@@ -223,7 +210,7 @@ def _minif2f_task(row: _Row, mode: str, header: str | None) -> Task:
     )
 
 
-def _workbook_task(row: _Row, mode: str, header: str | None) -> Task:
+def _workbook_task(row: DataRow, mode: str, header: str | None) -> Task:
     statement = _statement(row, "formal_statement")
     metadata: dict[str, Any] = {"source": row.path.name, "row": row.number, "format": "workbook"}
     for key in ("split", "status", "answer"):
@@ -237,7 +224,7 @@ def _workbook_task(row: _Row, mode: str, header: str | None) -> Task:
     )
 
 
-def _plain_task(row: _Row, mode: str, header: str | None) -> Task:
+def _plain_task(row: DataRow, mode: str, header: str | None) -> Task:
     statement = _statement(row, "theorem")
     return lean_task(
         row.id("id", "name"), statement, _header(row, "", header),
@@ -260,18 +247,23 @@ def load_lean_tasks(
     `mode` (``"whole"`` or ``"tactic"``) chooses the prompt's instructions; `header` replaces
     every row's header (e.g. ``""`` for core-only statements). Errors name the file, row and field.
     """
-    if format not in FORMATS:
-        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r}")
-    if mode not in MODES:
-        raise ConfigurationError(f"mode must be one of {MODES}, got {mode!r}")
-    path = Path(path)
-    builders: dict[str, Callable[[_Row, str, str | None], Task]] = {
+    if not isinstance(format, str) or format not in FORMATS:
+        raise ConfigurationError(f"format must be one of {FORMATS}, got {format!r:.80}")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ConfigurationError(f"mode must be one of {MODES}, got {mode!r:.80}")
+    if header is not None and not isinstance(header, str):
+        raise ConfigurationError(
+            f"header must be None or the import lines as a string, got {header!r:.80}"
+        )
+    limit = check_limit(limit)
+    path = dataset_path(path)
+    builders: dict[str, Callable[[DataRow, str, str | None], Task]] = {
         "minif2f": _minif2f_task, "workbook": _workbook_task, "plain": _plain_task,
     }
     tasks: list[Task] = []
     seen: dict[str, int] = {}
     for number, data in read_rows(path):
-        row = _Row(path, number, data)
+        row = DataRow(path, number, data)
         fmt = format
         if fmt == "auto":
             try:

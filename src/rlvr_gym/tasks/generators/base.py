@@ -62,7 +62,7 @@ class GeneratorConfig:
     def require_choice(self, knob: str, choices: Collection[str]) -> None:
         """Raise unless knob `knob` is one of `choices`."""
         value = getattr(self, knob)
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise ConfigurationError(
                 f"{type(self).__name__}.{knob} must be one of {sorted(choices)}, got {value!r}"
             )
@@ -73,6 +73,7 @@ class GeneratorConfig:
         if (
             not isinstance(value, tuple)
             or not value
+            or not all(isinstance(item, str) for item in value)
             or len(set(value)) != len(value)
             or any(item not in choices for item in value)
         ):
@@ -143,7 +144,7 @@ class MathGenerator(ABC, Generic[ConfigT]):
         try:
             config = self.config_cls(**overrides)
         except TypeError as exc:
-            raise ConfigurationError(f"{self.name}: {exc}") from exc
+            raise ConfigurationError(f"{self.name}: bad difficulty knobs ({exc})") from exc
         return config  # type: ignore[return-value]
 
     @abstractmethod

@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 MAX_DEPTH = 70  # the harness refuses deeper values; a deeper line was not written by it
+# A real set or dict hardly ever holds more than a few members of one hash value; a forged line
+# of many ints that differ by multiples of 2**61 - 1 would make building it quadratic (hash
+# flooding: seconds of host CPU per MiB), so more than this many is refused before building.
+MAX_EQUAL_HASHES = 16
 
 
 class NotPlainData(ValueError):
@@ -86,23 +90,38 @@ def _tuple(payload: Any, depth: int) -> tuple[Any, ...]:
     return tuple(_items(payload, depth))
 
 
+def _hashable_members(items: list[Any]) -> list[Any]:
+    """`items`, checked to hash without flooding (see `MAX_EQUAL_HASHES`)."""
+    counts: dict[int, int] = {}
+    for item in items:
+        try:
+            key = hash(item)
+        except TypeError:
+            raise NotPlainData("a set member or dict key must be hashable") from None
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > MAX_EQUAL_HASHES:
+            raise NotPlainData("too many members share one hash value (a hash-flooding set)")
+    return items
+
+
 def _set(payload: Any, depth: int) -> set[Any]:
-    return set(_items(payload, depth))
+    return set(_hashable_members(_items(payload, depth)))
 
 
 def _frozenset(payload: Any, depth: int) -> frozenset[Any]:
-    return frozenset(_items(payload, depth))
+    return frozenset(_hashable_members(_items(payload, depth)))
 
 
 def _dict(payload: Any, depth: int) -> dict[Any, Any]:
     if type(payload) is not list:
         raise NotPlainData("a dict must hold a list of [key, value] pairs")
-    result: dict[Any, Any] = {}
+    pairs: list[tuple[Any, Any]] = []
     for pair in payload:
         if type(pair) is not list or len(pair) != 2:
             raise NotPlainData("a dict must hold a list of [key, value] pairs")
-        result[_decode(pair[0], depth + 1)] = _decode(pair[1], depth + 1)
-    return result
+        pairs.append((_decode(pair[0], depth + 1), _decode(pair[1], depth + 1)))
+    _hashable_members([key for key, _ in pairs])
+    return dict(pairs)
 
 
 _DECODERS = {

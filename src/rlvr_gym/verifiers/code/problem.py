@@ -14,6 +14,7 @@ A code task's reference holds:
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,9 +62,11 @@ class CodeProblem:
         tolerance = reference.get("float_tolerance")
         if tolerance is not None and (
             not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool)
-            or tolerance < 0
+            or not 0 <= tolerance < math.inf
         ):
-            raise ConfigurationError("field 'float_tolerance' must be a non-negative number")
+            raise ConfigurationError(
+                "field 'float_tolerance' must be a finite non-negative number"
+            )
         prefix = reference.get("prefix")
         if prefix is not None and not isinstance(prefix, str):
             raise ConfigurationError("field 'prefix' must be a string")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -133,10 +134,14 @@ class CodeVerifier:
         python: str = "python3",
         max_result_bytes: int = 1_000_000,
     ) -> None:
-        if not call_timeout_s > 0 or not budget_s > 0:
-            raise ConfigurationError("call_timeout_s and budget_s must be positive")
-        if concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        for name, value in (("call_timeout_s", call_timeout_s), ("budget_s", budget_s)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 < value < math.inf:
+                raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(
+                f"concurrency must be an integer of at least 1, got {concurrency!r}"
+            )
         self._sandbox = sandbox
         self.limits = limits or Limits()
         self.call_timeout_s = call_timeout_s

@@ -7,6 +7,7 @@ comparisons and step checks run in a `WorkerPool` worker under a hard time limit
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -74,9 +75,22 @@ class MathVerifier:
         pool: WorkerPool | None = None,
         allow_last_number: bool = False,
     ) -> None:
-        if not timeout_s > 0:
-            raise ConfigurationError(f"timeout_s must be positive, got {timeout_s}")
-        self.timeout_s = timeout_s
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or \
+                not math.isfinite(timeout_s) or timeout_s <= 0:
+            raise ConfigurationError(
+                f"timeout_s must be a positive number of seconds, got {timeout_s!r:.80}"
+            )
+        for name, flag in (("process", process), ("allow_last_number", allow_last_number)):
+            if not isinstance(flag, bool):
+                raise ConfigurationError(f"{name} must be True or False, got {flag!r:.80}")
+        if step_scorer is not None and not callable(step_scorer):
+            raise ConfigurationError(
+                f"step_scorer must be a callable (problem, steps) -> scores, got "
+                f"{step_scorer!r:.80}"
+            )
+        if pool is not None and not callable(getattr(pool, "call", None)):
+            raise ConfigurationError(f"pool must be a WorkerPool, got {pool!r:.80}")
+        self.timeout_s = float(timeout_s)
         self.process = process
         self.step_scorer = step_scorer
         self._pool = pool
@@ -140,6 +154,13 @@ class MathVerifier:
                 raise ConfigurationError(
                     f"the step scorer returned {len(scores)} scores for {len(steps)} steps"
                 )
+            if not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                for x in scores
+            ):
+                raise ConfigurationError(
+                    f"the step scorer must return finite numbers in [0, 1], got {scores!r:.120}"
+                )
             return tuple(
                 StepScore(index=i, text=s, score=min(1.0, max(0.0, float(x))), reason="scorer")
                 for i, (s, x) in enumerate(zip(steps, scores, strict=False))
@@ -157,10 +178,11 @@ class MathVerifier:
         """
         started = time.perf_counter()
         deadline = time.monotonic() + self.timeout_s
+        answer = _task_answer(task)
         if not isinstance(response, str):
             return Verdict(outcome=0.0, format_ok=False, reason="not_text",
                            feedback="The response must be text.")
-        check = self.check_answer(_task_answer(task), response, deadline=deadline)
+        check = self.check_answer(answer, response, deadline=deadline)
         if check.infra_error is not None:
             return Verdict.infrastructure_failure(check.infra_error, check.elapsed_s)
         steps: tuple[StepScore, ...] = ()
@@ -184,7 +206,11 @@ class MathVerifier:
         """Judge one step of a step-by-step episode; a step with a final answer ends it."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.timeout_s
-        text = action if isinstance(action, str) else str(action)
+        if not isinstance(action, str):
+            not_text = StepScore(len(history), "", 0.0, reason="not_text")
+            return Verdict(outcome=0.0, steps=(not_text,), format_ok=False, reason="not_text",
+                           feedback="The step must be text.", details={"final": False})
+        text = action
         try:
             scored = self._score_steps(task.prompt_text, [*history, text], deadline)
         except WorkerCrashed as exc:
@@ -216,10 +242,20 @@ class MathVerifier:
         )
 
 
+    def check_task(self, task: Task) -> None:
+        """Raise ConfigurationError unless `task` is a math task this verifier can judge."""
+        if not isinstance(task, Task) or task.family != self.family:
+            raise ConfigurationError(f"not a math task: {task!r:.80}")
+        _task_answer(task)
+
+
 def _task_answer(task: Task) -> str:
     answer = task.reference.get("answer")
     if not isinstance(answer, str) or not answer.strip():
-        raise ConfigurationError(f"math task {task.id!r} has no reference answer")
+        raise ConfigurationError(
+            f"math task {task.id!r} has no reference answer: its reference needs a non-empty "
+            "'answer' string"
+        )
     return answer
 
 
