@@ -94,3 +94,17 @@ def test_a_fork_bomb_under_gvisor_leaves_the_next_run_a_fresh_container(
         after = pool.run(["python3", "-c", "print(2)"])
         assert after.stdout == b"2\n" and after.infra_error is None
         assert first not in pool.container_ids()
+
+
+@pytest.mark.docker
+def test_a_runtime_that_cannot_start_a_container_is_told_with_the_engines_reason(
+    docker_client: docker.DockerClient, image: str,
+) -> None:
+    from rlvr_gym.sandboxes.gvisor import boot_problem
+
+    assert boot_problem(docker_client, "runc", image) is None
+    problem = boot_problem(docker_client, "no-such-runtime", image, attempts=1)
+    assert problem is not None and "no-such-runtime" in problem
+    leftovers = docker_client.containers.list(
+        all=True, filters={"label": "rlvr-gym.sandbox.owner=gvisor-boot-check"})
+    assert leftovers == []

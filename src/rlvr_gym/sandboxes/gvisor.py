@@ -12,9 +12,15 @@ readable, once its host pids pass half of its limit.
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rlvr_gym.sandboxes.base import ExecResult
+from rlvr_gym.sandboxes.engine import OWNER_LABEL, SANDBOX_LABEL
+
+if TYPE_CHECKING:
+    import docker
 
 # Where Docker puts a container's pids cgroup: cgroup v1 with the cgroupfs or systemd driver, and
 # cgroup v2 with either driver.
@@ -44,3 +50,39 @@ def worn_out(container_id: str, result: ExecResult, pids_limit: int) -> str | No
     if used is not None and used > pids_limit // 2:
         return f"its gVisor Sentry holds {used} host pids of the container's {pids_limit}"
     return None
+
+
+def boot_problem(client: docker.DockerClient, runtime: str, image: str,
+                 attempts: int = 3, timeout_s: float = 60.0) -> str | None:
+    """Why `runtime` cannot start a container of `image` on this machine, or None when it can.
+
+    Registering runsc with the engine does not prove it can boot a sandbox here: the Sentry needs
+    kernel features (ptrace, seccomp filters, memory file mappings) that some hosts restrict, and
+    then every start fails with the engine's "cannot create sandbox". This starts a container that
+    runs `true`, `attempts` times before giving up (a boot can fail once under load)."""
+    import docker
+    import requests
+
+    problem = "not tried"
+    for attempt in range(attempts):
+        container = None
+        try:
+            container = client.containers.create(
+                image, ["true"], runtime=runtime, network_disabled=True,
+                labels={SANDBOX_LABEL: "1", OWNER_LABEL: "gvisor-boot-check"},
+            )
+            container.start()
+            status = container.wait(timeout=timeout_s).get("StatusCode")
+            if status == 0:
+                return None
+            problem = f"`true` exited with {status} under {runtime}"
+        except docker.errors.DockerException as exc:
+            problem = str(getattr(exc, "explanation", None) or exc)
+        except requests.exceptions.RequestException as exc:  # the wait's read timeout
+            problem = f"no answer from a container under {runtime} within {timeout_s:g} s ({exc})"
+        finally:
+            if container is not None:
+                with contextlib.suppress(docker.errors.DockerException):
+                    container.remove(force=True)
+        time.sleep(0.5 * (attempt + 1))
+    return problem

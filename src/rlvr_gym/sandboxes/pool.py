@@ -192,6 +192,15 @@ class DockerSandboxPool:
             self._idle.put(container)
         return result
 
+    def _start_failure(self) -> SandboxError:
+        """The error for runs once no container can be started, with what to do under gVisor."""
+        hint = ("; runsc cannot boot a gVisor sandbox on this machine (see docs/security.md, "
+                "gVisor): use the default runtime"
+                if self.gvisor and "cannot create sandbox" in str(self._start_error) else "")
+        error = SandboxError(f"the sandbox pool cannot start containers: {self._start_error}{hint}")
+        error.__cause__ = self._start_error
+        return error
+
     def wait_until_warm(self, timeout_s: float | None = None) -> None:
         """Block until every container of the pool has started (they start in the background)."""
         deadline = time.monotonic() + (self.start_timeout_s if timeout_s is None else timeout_s)
@@ -200,9 +209,7 @@ class DockerSandboxPool:
                 if len(self._containers) >= self.size and not self._starting:
                     return
                 if not self._starting and self._start_error is not None:
-                    raise SandboxError(
-                        f"the sandbox pool cannot start containers: {self._start_error}"
-                    ) from self._start_error
+                    raise self._start_failure()
             if time.monotonic() > deadline:
                 raise SandboxError(
                     f"the sandbox pool did not start {self.size} containers within the time "
@@ -283,9 +290,7 @@ class DockerSandboxPool:
                     raise SandboxError("the sandbox pool is closed")
                 if (not self._containers and not self._starting and self._start_error
                         and self._failed_round_began >= entered):
-                    raise SandboxError(
-                        f"the sandbox pool cannot start containers: {self._start_error}"
-                    ) from self._start_error
+                    raise self._start_failure()
             try:
                 container = self._idle.get(timeout=0.2)
             except queue.Empty:
