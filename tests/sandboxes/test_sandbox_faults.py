@@ -203,6 +203,34 @@ def test_the_state_check_tells_paused_from_running_and_is_silent_without_an_engi
         container.remove()  # removes a paused container too
 
 
+def test_a_hung_engine_holds_the_state_check_no_longer_than_its_timeout(tmp_path: Path) -> None:
+    """An engine that takes connections and never answers (the client would wait 60 s): the
+    check gives up after its timeout, and asks again only once the first question is answered."""
+    hung = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hung.bind(str(tmp_path / "hung.sock"))
+    hung.listen(8)
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: [accepted.append(hung.accept()[0]) for _ in range(8)],
+                     daemon=True).start()
+    client = docker.DockerClient(base_url=f"unix://{tmp_path / 'hung.sock'}", version="1.41")
+    ours, theirs = socket.socketpair()
+    container = RunnerContainer(client.containers.prepare_model({"Id": "f" * 64}),
+                                AgentChannel(ours))
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            assert container.why_silent(timeout_s=0.3) is None
+            assert time.monotonic() - started < 1.0
+        assert _until(lambda: len(accepted) >= 1, timeout_s=5) < 5
+        assert len(accepted) == 1  # one question in flight, not one per check
+    finally:
+        for connection in accepted:
+            connection.close()  # the hung question ends (its thread returns None)
+        hung.close()
+        theirs.close()
+        container.channel.close()
+
+
 def _as_docker_stdout(message: dict[str, object]) -> bytes:
     """`message` as the agent's reply looks on the attach stream (one stdout chunk)."""
     frame = encode_frame(message)

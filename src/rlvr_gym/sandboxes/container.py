@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +110,24 @@ class ContainerSpec:
         }
 
 
+# How long a run waits for the engine's answer to "is this container paused or stopped?".
+STATE_QUESTION_TIMEOUT_S = 2.0
+
+
+def _ask_in_background(question: Callable[[], str | None]) -> Future[str | None]:
+    """`question()` on a daemon thread: a future of its answer (None if it raises)."""
+    answer: Future[str | None] = Future()
+
+    def ask() -> None:
+        try:
+            answer.set_result(question())
+        except BaseException:
+            answer.set_result(None)
+
+    threading.Thread(target=ask, name="rlvr-engine-question", daemon=True).start()
+    return answer
+
+
 class RunnerContainer:
     """A started container whose agent answered ``hello``."""
 
@@ -114,6 +135,7 @@ class RunnerContainer:
         self.container = container
         self.channel = channel
         self.runs = 0
+        self._state_question: Future[str | None] | None = None
 
     @property
     def id(self) -> str:
@@ -152,12 +174,22 @@ class RunnerContainer:
         """Send `message` to the agent and return its reply (see `AgentChannel.request`)."""
         return self.channel.request(message, timeout, watchdog)
 
-    def why_silent(self) -> str | None:
+    def why_silent(self, timeout_s: float = STATE_QUESTION_TIMEOUT_S) -> str | None:
         """Why this container's agent cannot answer, as the Docker engine sees it: paused,
         stopped, or gone. None while it runs (the agent is only slow), and None when the engine
-        does not answer either: then nothing is known, and the caller keeps waiting. One
-        ``inspect`` call (a few ms; at worst the client's timeout if the engine hangs); never
+        does not answer either, within `timeout_s`: then nothing is known, and the caller keeps
+        waiting. One ``inspect`` call (a few ms), asked on a thread of its own so that a hung
+        engine (the client waits 60 s) cannot hold the caller past `timeout_s`; while a
+        question is unanswered the next call waits for that one instead of asking again. Never
         raises."""
+        if self._state_question is None or self._state_question.done():
+            self._state_question = _ask_in_background(self._engine_state)
+        try:
+            return self._state_question.result(timeout=timeout_s)
+        except FutureTimeout:
+            return None
+
+    def _engine_state(self) -> str | None:
         import docker
 
         client = self.container.client
