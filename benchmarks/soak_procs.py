@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlvr_gym.core import procfs
+
 MIB = 1024 * 1024
 SANDBOX_LABEL = "rlvr-gym.sandbox"
 OWNER_LABEL = "rlvr-gym.sandbox.owner"
@@ -43,32 +45,19 @@ class Proc:
 def scan() -> dict[int, Proc]:
     """Every live (non-zombie) process."""
     found: dict[int, Proc] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    for stat in procfs.processes():
+        argv = procfs.cmdline(stat.pid)
+        if not stat.running or argv is None:
             continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read().decode("utf-8", "replace")
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmd = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if fields[0] in ("Z", "X"):
-            continue
-        found[int(entry)] = Proc(int(entry), int(fields[1]), fields[19], fields[0], cmd)
+        cmd = b" ".join(argv).decode("utf-8", "replace").strip()
+        found[stat.pid] = Proc(stat.pid, stat.ppid, stat.start, stat.state, cmd)
     return found
 
 
 def alive(pid: int, start: str) -> bool:
     """Whether process `pid` that started at `start` still runs (a zombie does not)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return False
-    fields = stat[stat.rfind(")") + 2:].split()
-    return fields[19] == start and fields[0] not in ("Z", "X")
+    stat = procfs.read_stat(pid)
+    return stat is not None and stat.start == start and stat.running
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -107,18 +96,10 @@ def become_subreaper() -> bool:
 def reap_zombies(keep: set[int]) -> None:
     """Reap our zombie children except `keep` (the Popen children, which reap themselves)."""
     me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in keep:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if fields[0] == "Z" and int(fields[1]) == me:
+    for stat in procfs.processes():
+        if stat.pid not in keep and stat.state == "Z" and stat.ppid == me:
             with contextlib.suppress(ChildProcessError, OSError):
-                os.waitpid(int(entry), os.WNOHANG)
+                os.waitpid(stat.pid, os.WNOHANG)
 
 
 @dataclass

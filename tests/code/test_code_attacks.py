@@ -34,7 +34,6 @@ Run alone: ``pytest -m docker tests/code/test_code_attacks.py``; under gVisor:
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from pathlib import Path
 
 import pytest
 
+from rlvr_gym.core import procfs
 from rlvr_gym.core.task import Task
 from rlvr_gym.sandboxes.base import Limits
 from rlvr_gym.sandboxes.container import RunnerContainer
@@ -200,20 +200,15 @@ CLEAN_PROBE = {"work": [], "tmp": [], "shm": [], "work_mode": "0o700", "work_own
 def _host_processes() -> dict[tuple[int, str], tuple[int, str]]:
     """Every process on this machine: (pid, start time) -> (real uid, cgroup text)."""
     found: dict[tuple[int, str], tuple[int, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for proc in procfs.processes():
         try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                raw = f.read()
-            with open(f"/proc/{entry}/status") as f:
+            with open(f"/proc/{proc.pid}/status") as f:
                 uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-            with open(f"/proc/{entry}/cgroup") as f:
+            with open(f"/proc/{proc.pid}/cgroup") as f:
                 cgroup = f.read()
         except (OSError, StopIteration):
             continue
-        start = raw[raw.rfind(b")") + 2:].split()[19].decode()
-        found[(int(entry), start)] = (uid, cgroup)
+        found[(proc.pid, proc.start)] = (uid, cgroup)
     return found
 
 

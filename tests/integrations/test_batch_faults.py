@@ -20,35 +20,10 @@ from typing import Any
 
 from adapter_rows import right, wrong
 
+from rlvr_gym.core.procfs import children, is_running
 from rlvr_gym.core.task import Task
 from rlvr_gym.integrations.batch import BatchScorer
 from rlvr_gym.tasks.generators import GENERATORS
-
-
-def _children(pid: int) -> list[int]:
-    """Direct children of `pid` (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != b"Z":
-            found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2:].split()[0] != b"Z"
 
 
 def test_a_worker_killed_mid_batch_is_replaced_and_its_rows_scored_again(
@@ -59,7 +34,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_rows_scored_again(
     with BatchScorer(2, process=True) as scorer:
         scorer.warm()
         workers = scorer.pids()
-        assert len(workers) == 2 and set(workers) <= set(_children(os.getpid()))
+        assert len(workers) == 2 and set(workers) <= set(children(os.getpid()))
         threading.Timer(0.3, os.kill, args=(workers[0], signal.SIGKILL)).start()
         started = time.monotonic()
         verdicts = scorer.score(tasks, responses)
@@ -79,7 +54,7 @@ def test_a_worker_that_died_while_idle_is_replaced_before_the_next_batch(
         scorer.warm()
         (worker,) = scorer.pids()
         os.kill(worker, signal.SIGKILL)
-        while _alive(worker):
+        while is_running(worker):
             time.sleep(0.01)
         verdicts = scorer.score(math_tasks, [right(t) for t in math_tasks])
         assert [v.outcome for v in verdicts] == [1.0] * len(math_tasks)
@@ -117,16 +92,16 @@ def test_rlvr_score_processes_killed_with_sigkill_resumes_without_loss_or_duplic
     while time.monotonic() < deadline and (not out.exists() or len(_read(out)) < 300):
         assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
         time.sleep(0.1)
-    workers = _children(first.pid)
+    workers = children(first.pid)
     first.send_signal(signal.SIGKILL)
     first.wait()
     partial = len(_read(out))
     assert 300 <= partial < len(rows), "the kill must land mid-run"
     # the orphaned workers notice their parent's death and end (closing their pools)
     deadline = time.monotonic() + 15
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(is_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in workers if _alive(pid)]
+    assert not [pid for pid in workers if is_running(pid)]
 
     second = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert second.returncode == 0, second.stderr

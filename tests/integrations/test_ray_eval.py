@@ -17,6 +17,7 @@ import ray
 
 import rlvr_gym
 from rlvr_gym.cli import main
+from rlvr_gym.core import procfs
 from rlvr_gym.core.errors import ConfigurationError
 from rlvr_gym.core.task import Task
 from rlvr_gym.evaluation import evaluate
@@ -227,25 +228,17 @@ def test_a_sandbox_given_to_the_env_is_refused(tmp_path: Path) -> None:
 def _my_actor_pids() -> list[int]:
     """Pids of the VerifierActor processes of this test's own Ray instance (descendants of
     this process), never another run's."""
-    def parent(pid: int) -> int:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
-            return int(handle.read().rsplit(")", 1)[1].split()[1])
-
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    for actor in procfs.pids():
+        argv = procfs.cmdline(actor)
+        if not argv or not argv[0].startswith(b"ray::VerifierActor"):
             continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                if not handle.read().startswith(b"ray::VerifierActor"):
-                    continue
-            pid = int(entry)
-            while pid > 1 and pid != os.getpid():
-                pid = parent(pid)
-        except (OSError, ValueError, IndexError):
-            continue
+        pid: int | None = actor
+        while pid is not None and pid > 1 and pid != os.getpid():
+            stat = procfs.read_stat(pid)
+            pid = stat.ppid if stat is not None else None
         if pid == os.getpid():
-            found.append(int(entry))
+            found.append(actor)
     return found
 
 

@@ -9,9 +9,10 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from rlvr_gym.core.procfs import cmdline, pids_with
 from rlvr_gym.lean.replay import Exchange, transcripts
 
 _HERE = Path(__file__).resolve().parent
@@ -53,44 +54,12 @@ def write_transcript(directory: Path, name: str,
         encoding="utf-8")
 
 
-def running(pids: Iterable[int]) -> list[int]:
-    """The pids that still name a process that is not a zombie."""
-    alive = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        if stat[stat.rfind(b")") + 2:].split()[0] != b"Z":
-            alive.append(pid)
-    return alive
-
-
-def pids_with(marker: str) -> list[int]:
-    """Live processes whose command line holds `marker`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline:
-            found.append(int(entry))
-    return running(found)
-
-
 def repls_with(marker: str) -> list[int]:
     """Live replaying REPLs (not their guards) whose command line holds `marker`."""
     repls = []
     for pid in pids_with(marker):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                argv = handle.read().split(b"\0")
-        except OSError:
+        argv = cmdline(pid)
+        if argv is None:
             continue
         if b"rlvr_gym.lean.replay" in argv and not any(a.endswith(b"_guard.py") for a in argv):
             repls.append(pid)

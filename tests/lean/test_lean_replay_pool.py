@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lean_fixtures import pids_with, replay_command, repls_with, running, wait_until
+from lean_fixtures import replay_command, repls_with, wait_until
 
 from rlvr_gym.core.errors import (
     LeanCrashed,
@@ -23,6 +23,7 @@ from rlvr_gym.core.errors import (
     LeanTimeout,
     StaleProofStateError,
 )
+from rlvr_gym.core.procfs import is_running, pids_with
 from rlvr_gym.lean.client import ReplClient
 from rlvr_gym.lean.pool import ReplPool
 from rlvr_gym.lean.types import CommandResult, LeanBackend, TacticResult
@@ -141,7 +142,7 @@ def test_a_stalled_repl_is_killed_at_the_limit_and_replaced(pool: ReplPool, labe
     with pytest.raises(LeanTimeout):
         pool.check("-- STALL", HEADER)
     assert time.monotonic() - started < 4.0
-    assert not running([first])
+    assert not is_running(first)
     assert wait_until(lambda: len(pool.process_pids()) == 1, 5.0), "no replacement started"
     assert pool.process_pids() != [first]
     assert not pool.check(THEOREM, HEADER).has_errors
@@ -209,7 +210,7 @@ def test_close_leaves_no_process_behind(label: str) -> None:
     guards = pool.process_pids()
     assert len(guards) == 3 and len(repls_with(label)) == 3
     pool.close()
-    assert not running(guards)
+    assert not [pid for pid in guards if is_running(pid)]
     assert wait_until(lambda: not pids_with(label), 5.0)
 
 

@@ -14,6 +14,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from rlvr_gym.core import procfs
 from rlvr_gym.sandboxes.engine import OWNER_LABEL, SANDBOX_LABEL, connect
 
 if TYPE_CHECKING:
@@ -23,17 +24,10 @@ if TYPE_CHECKING:
 def _start_time(pid: int) -> str | None:
     """The start time of `pid` in clock ticks since boot, "?" without /proc, None if it has
     exited (gone, or a zombie its parent has not waited for)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "?"
-    fields = raw[raw.rfind(b")") + 2:].split()
-    if fields[0] in (b"Z", b"X"):  # a zombie has exited; only its parent has not waited yet
-        return None
-    return fields[19].decode()
+    stat = procfs.read_stat(pid)
+    if stat is None:  # gone, or /proc unreadable (another OS, a hidden pid): then "?"
+        return "?" if os.path.exists(f"/proc/{pid}") or not os.path.isdir("/proc") else None
+    return stat.start if stat.running else None
 
 
 def owner_identity(pid: int | None = None) -> str:
