@@ -270,6 +270,20 @@ def test_the_watchdog_gives_up_as_soon_as_the_container_is_paused() -> None:
         agent.close()
 
 
+
+def test_a_reply_already_received_is_taken_even_past_the_deadline_and_the_probe() -> None:
+    """The container was paused (or the host stalled us) just after the agent replied: the
+    reply in the socket is the run's result, not an infrastructure error."""
+    host, agent = socket.socketpair()
+    try:
+        agent.sendall(_as_docker_stdout({"ok": True, "late": "but here"}))
+        watchdog = Watchdog(after_s=0.0, every_s=0.1, probe=lambda: "it is paused")
+        assert AgentChannel(host).request({"op": "hello"}, 0.0, watchdog) == {
+            "ok": True, "late": "but here"}
+    finally:
+        host.close()
+        agent.close()
+
 def test_a_program_that_starves_its_agent_still_times_out(pool: DockerSandboxPool) -> None:
     """Stall detection must not excuse a program: burning the container's own CPU is its doing."""
     spin = ("import os\n"

@@ -103,9 +103,14 @@ class DockerSandboxPool:
         self.runtime = configured_runtime(runtime)
         self.gvisor = self.runtime is not None and check_runtime(self._client, self.runtime)
         self._check_image()
-        removed = reap(self._client)
-        if removed:
-            log.info("removed %d sandbox containers of dead processes", len(removed))
+        try:
+            removed = reap(self._client)
+        except Exception as exc:  # one unremovable leftover must not stop every new pool
+            log.warning("could not remove every sandbox container of dead processes (%s); "
+                        "`rlvr sandbox reap` retries", exc)
+        else:
+            if removed:
+                log.info("removed %d sandbox containers of dead processes", len(removed))
         self._spec = ContainerSpec(
             image=image, limits=self.limits, owner=owner_identity(), cpus=cpus,
             work_bytes=work_bytes, runtime=self.runtime, gvisor=self.gvisor,
@@ -118,6 +123,7 @@ class DockerSandboxPool:
         self._failed_at = 0.0
         self._failed_round_began = 0.0  # when the latest round of start attempts that failed began
         self._unremoved: list[RunnerContainer] = []
+        self._retiring: set[RunnerContainer] = set()  # discarded, removal not yet done
         self._closed = False
         self._background = ThreadPoolExecutor(
             max_workers=max(2, size), thread_name_prefix="rlvr-sandbox-pool",
@@ -170,10 +176,12 @@ class DockerSandboxPool:
                 infra_error=f"sandbox container {container.id[:12]} failed: {exc}{detail}",
             )
         container.runs += 1
+        worn = worn_out(container.id, result, self._spec.pids_limit) if self.gvisor else None
         stalled = float(reply.get("stalled_s") or 0.0)
-        if stalled > 0 and result.timed_out:
+        if stalled > 0 and result.timed_out and not _cpu_limit_reached(result, limits):
             # The agent's wait loop was frozen (docker pause) or starved for `stalled` seconds:
-            # the wall clock measured the host, not the program, so its timeout is no verdict.
+            # the wall clock measured the host, not the program, so its timeout is no verdict
+            # (CPU time does not pass while frozen: a CPU-limit kill stays one).
             result = ExecResult(
                 exit_code=None,
                 infra_error=f"sandbox container {container.id[:12]} was frozen for "
@@ -181,7 +189,6 @@ class DockerSandboxPool:
                             "its time limit cannot be judged",
             )
         anomalies = reply.get("anomalies") or []
-        worn = worn_out(container.id, result, self._spec.pids_limit) if self.gvisor else None
         if anomalies:
             self._discard(container, "; ".join(str(a) for a in anomalies))
         elif worn:
@@ -231,9 +238,10 @@ class DockerSandboxPool:
             doomed = list(self._containers)
             self._containers.clear()
         self._background.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            doomed += self._unremoved
+        with self._lock:  # removals refused, and removals cancelled by the shutdown
+            doomed += self._unremoved + list(self._retiring)
             self._unremoved = []
+            self._retiring.clear()
         for container in doomed:
             self._remove(container)
         _live_pools.discard(self)
@@ -301,22 +309,26 @@ class DockerSandboxPool:
             return container
 
     def _top_up(self) -> None:
-        """Start containers for missing slots once `RESTART_AFTER_S` passed since starting failed
-        (the engine was unreachable): the pool heals itself when the engine is back."""
+        """Start containers for missing slots once `RESTART_AFTER_S` passed since starting last
+        failed (the engine was unreachable): the pool heals itself when the engine is back, even
+        where a later start succeeded (a slot is missing only after its starts failed)."""
         with self._lock:
             missing = self.size - len(self._containers) - self._starting
             due = time.monotonic() - self._failed_at >= RESTART_AFTER_S
-            if self._closed or missing <= 0 or self._start_error is None or not due:
+            if self._closed or missing <= 0 or not due:
                 return
             self._failed_at = time.monotonic()
         for _ in range(missing):
             self._replace()
 
-    def _replace(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._starting += 1
+    def _replace(self, reserved: bool = False) -> None:
+        """Start a container in the background; `reserved`: its slot is already counted in
+        `_starting` (by `_discard`, in the same locked step that freed it)."""
+        if not reserved:
+            with self._lock:
+                if self._closed:
+                    return
+                self._starting += 1
         try:
             self._background.submit(self._start_one)
         except RuntimeError:  # shut down meanwhile
@@ -335,7 +347,8 @@ class DockerSandboxPool:
                 error = exc
                 log.warning("starting a sandbox container failed (attempt %d): %s",
                             attempt + 1, exc)
-                time.sleep(0.5 * 2**attempt)
+                if attempt + 1 < START_ATTEMPTS:
+                    time.sleep(0.5 * 2**attempt)
                 continue
             with self._lock:
                 self._starting -= 1
@@ -365,6 +378,9 @@ class DockerSandboxPool:
         with self._lock:
             self._containers.discard(container)
             closed = self._closed
+            if not closed:  # counted at once, so no `_top_up` meanwhile starts one more
+                self._starting += 1
+                self._retiring.add(container)
         if closed:
             self._remove(container)
             return
@@ -372,7 +388,7 @@ class DockerSandboxPool:
             self._background.submit(self._remove, container)
         except RuntimeError:
             self._remove(container)
-        self._replace()
+        self._replace(reserved=True)
 
     def _remove(self, container: RunnerContainer) -> None:
         try:
@@ -380,8 +396,17 @@ class DockerSandboxPool:
         except Exception as exc:  # retried after the next start; never mask the run's result
             log.warning("could not remove sandbox container %s: %s", container.id[:12], exc)
             with self._lock:
-                if not self._closed:
-                    self._unremoved.append(container)
+                self._unremoved.append(container)
+        finally:
+            with self._lock:
+                self._retiring.discard(container)
+
+
+def _cpu_limit_reached(result: ExecResult, limits: Limits) -> bool:
+    """Whether a run was killed for its CPU time (SIGXCPU, or SIGKILL at the limit), which a
+    frozen container cannot cause, as the agent tells it."""
+    return result.signal == signal.SIGXCPU or (
+        result.signal == signal.SIGKILL and result.cpu_s >= limits.cpu_s - 0.05)
 
 
 def _frozen_container_watchdog(container: RunnerContainer, limits: Limits) -> Watchdog:
