@@ -13,8 +13,9 @@ from rlvr_gym.sandboxes.container import (
     GVISOR_SENTRY_MEMORY_BYTES,
     ContainerSpec,
 )
-from rlvr_gym.sandboxes.engine import check_runtime, gvisor_runtime, is_gvisor
+from rlvr_gym.sandboxes.engine import OWNER_LABEL, check_runtime, gvisor_runtime, is_gvisor
 from rlvr_gym.sandboxes.protocol import run_request
+from rlvr_gym.sandboxes.reap import owner_identity
 
 LIMITS = Limits(pids=32)
 
@@ -105,6 +106,6 @@ def test_a_runtime_that_cannot_start_a_container_is_told_with_the_engines_reason
     assert boot_problem(docker_client, "runc", image) is None
     problem = boot_problem(docker_client, "no-such-runtime", image, attempts=1)
     assert problem is not None and "no-such-runtime" in problem
-    leftovers = docker_client.containers.list(
-        all=True, filters={"label": "rlvr-gym.sandbox.owner=gvisor-boot-check"})
-    assert leftovers == []
+    ours = docker_client.containers.list(  # labelled as this process's: reaped if it dies
+        all=True, filters={"label": f"{OWNER_LABEL}={owner_identity()}"})
+    assert [c.id for c in ours if c.attrs["Config"]["Cmd"] == ["true"]] == []

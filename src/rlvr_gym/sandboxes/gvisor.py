@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlvr_gym.sandboxes.base import ExecResult
+from rlvr_gym.sandboxes.container import remove_quietly
 from rlvr_gym.sandboxes.engine import OWNER_LABEL, SANDBOX_LABEL
+from rlvr_gym.sandboxes.reap import owner_identity
 
 if TYPE_CHECKING:
     import docker
@@ -65,11 +67,13 @@ def boot_problem(client: docker.DockerClient, runtime: str, image: str,
 
     problem = "not tried"
     for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.5 * attempt)
         container = None
         try:
-            container = client.containers.create(
+            container = client.containers.create(  # labelled as ours: reaped if we die here
                 image, ["true"], runtime=runtime, network_disabled=True,
-                labels={SANDBOX_LABEL: "1", OWNER_LABEL: "gvisor-boot-check"},
+                labels={SANDBOX_LABEL: "1", OWNER_LABEL: owner_identity()},
             )
             container.start()
             status = container.wait(timeout=timeout_s).get("StatusCode")
@@ -83,6 +87,5 @@ def boot_problem(client: docker.DockerClient, runtime: str, image: str,
         finally:
             if container is not None:
                 with contextlib.suppress(docker.errors.DockerException):
-                    container.remove(force=True)
-        time.sleep(0.5 * (attempt + 1))
+                    remove_quietly(container)
     return problem
