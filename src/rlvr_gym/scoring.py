@@ -30,6 +30,7 @@ from rlvr_gym.core.task import Task
 from rlvr_gym.core.verdict import Verdict
 from rlvr_gym.evaluation.progress import ProgressBar
 from rlvr_gym.evaluation.results import ResultsFile, sidecar_path
+from rlvr_gym.tasks.datasets import split_lines
 
 RESULTS_KIND = "rlvr-score/1"
 
@@ -324,21 +325,30 @@ def score_rows(
 
 def _input_rows(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed row)`` of each non-blank line; bad JSON becomes an error marker."""
+    number = 0
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for raw in handle:
             try:
-                line = raw.decode("utf-8")
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
+                number += 1
                 yield number, _BadLine(f"not valid UTF-8 (byte {exc.start + 1})",
                                        raw.decode("utf-8", "replace").strip()[:200])
                 continue
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, _BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})",
-                                       line.strip()[:200])
+            for line in split_lines(text):
+                number += 1
+                if line.strip():
+                    yield number, _parsed(line)
+
+
+def _parsed(line: str) -> Any:
+    """The JSON value of `line`, or a `_BadLine` saying why it has none."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})", line.strip()[:200])
+    except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+        return _BadLine(f"not readable JSON ({exc})", line.strip()[:200])
 
 
 @dataclass(frozen=True)

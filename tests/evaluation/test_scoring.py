@@ -151,3 +151,18 @@ def test_a_line_that_is_not_utf8_is_an_error_row_and_the_rest_is_scored(tmp_path
     assert rows[0]["error"] == "row 1: not valid UTF-8 (byte 1)"
     assert len(rows) == len(ROWS) + 1 and summary.errors == 1 + sum(
         1 for r in rows[1:] if r.get("error"))
+
+
+def test_score_file_splits_lines_as_task_files_do_and_survives_unreadable_json(
+    tmp_path: Path,
+) -> None:
+    """Lines end at \\n, \\r\\n or a lone \\r (as `datasets.read_rows` reads them), so the same
+    file has the same rows everywhere; an integer too long for Python is an error row."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(json.dumps(ROWS[0]).encode() + b"\r" + json.dumps(ROWS[1]).encode()
+                       + b"\r\n" + b"[" + b"7" * 5000 + b"]\n" + json.dumps(ROWS[0]).encode())
+    summary = score_file(source, tmp_path / "out.jsonl", workers=1)
+    rows = _read(tmp_path / "out.jsonl")
+    assert [r["score"] for r in rows] == [1.0, 0.0, None, 1.0]
+    assert rows[2]["error"].startswith("row 3: not readable JSON")
+    assert summary.count == 4 and summary.errors == 1

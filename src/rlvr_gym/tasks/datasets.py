@@ -77,14 +77,20 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     f"not valid UTF-8 (byte {exc.start + 1} of the line); save the file as UTF-8",
                     path=str(path), row=number + 1,
                 ) from exc
-            # lines end at \n, \r\n or a lone \r, as in Python's text mode
-            for line in _LINE_BREAK.split(text.rstrip("\r\n")):
+            for line in split_lines(text):
                 number += 1
                 if line.strip():
                     yield number, _parse_line(line, str(path), number)
 
 
 _LINE_BREAK = re.compile(r"\r(?!\n)|\r?\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` (one ``\n``-ended line of a file, or more): lines end at ``\n``,
+    ``\r\n`` or a lone ``\r``, as in Python's text mode, so every reader of a file counts its
+    rows alike."""
+    return _LINE_BREAK.split(text.rstrip("\r\n"))
 
 
 def _parse_line(line: str, path: str, number: int) -> dict[str, Any]:
