@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,9 @@ def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields(
     shutil.copy(shutil.which("sleep") or "/bin/sleep", sleeper)
     child = subprocess.Popen([str(sleeper), "30"])
     try:
+        deadline = time.monotonic() + 5  # a process just spawned may not show its arguments yet
+        while not procfs.cmdline(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         stat = procfs.read_stat(child.pid)
         assert stat is not None and stat.running
         assert (stat.ppid, stat.session) == (os.getpid(), os.getsid(0))
