@@ -57,6 +57,7 @@ kill -HUP ${pid}
 for _ in $(seq 50); do
     if registered; then
         echo "registered ${runsc_path} with the Docker engine as the runtime ${runtime}"
+        echo "check that it can boot a sandbox here: rlvr sandbox check --runtime ${runtime}"
         exit 0
     fi
     sleep 0.2

@@ -233,6 +233,27 @@ def _cmd_sandbox_reap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sandbox_check(args: argparse.Namespace) -> int:
+    """Start a one-container pool and run a program in it: proves the engine, the image and the
+    runtime (gVisor's runsc registered is not runsc able to boot here) before a long job."""
+    from rlvr_gym.core.errors import SandboxError
+    from rlvr_gym.sandboxes import DockerSandboxPool
+
+    with DockerSandboxPool(args.tag, size=1, runtime=args.runtime) as pool:
+        pool.wait_until_warm()
+        result = pool.run(["python3", "-c", "print('ok')"])
+        runtime = pool.runtime or "the engine's default runtime"
+        kind = " (gVisor)" if pool.gvisor else ""
+    if not result.ok or result.stdout != b"ok\n":
+        raise SandboxError(
+            f"a program did not run in the sandbox under {runtime}: "
+            f"{result.infra_error or result.stderr.decode('utf-8', 'replace')[-500:]}"
+        )
+    print(f"the sandbox works: {args.tag} under {runtime}{kind}; a program ran in "
+          f"{result.wall_s * 1000:.0f} ms")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``rlvr`` and its subcommands."""
     from rlvr_gym import __version__
@@ -338,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("id", metavar="ID")
     remove.set_defaults(handler=_cmd_tasks_remove)
 
-    sb = commands.add_parser("sandbox", help="build the code sandbox image, reap its containers",
+    sb = commands.add_parser("sandbox",
+                             help="build the code sandbox image, check it, reap its containers",
                              description="The Docker sandbox of the code environments.")
     sb.set_defaults(handler=lambda _args: _usage(sb))
     sandbox = sb.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
@@ -358,6 +380,17 @@ def build_parser() -> argparse.ArgumentParser:
     reap.add_argument("--all", action="store_true",
                       help="also remove the containers of live pools")
     reap.set_defaults(handler=_cmd_sandbox_reap)
+    check = sandbox.add_parser(
+        "check", help="start a sandbox container and run a program in it",
+        description="Start one sandbox container and run a program in it, to prove the Docker "
+        "engine, the image and the runtime work on this machine (under gVisor: that runsc can "
+        "boot a sandbox here, which registering it does not show).",
+    )
+    check.add_argument("--runtime", default=None, metavar="NAME",
+                       help="the Docker runtime, e.g. rlvr-runsc for gVisor (default: "
+                       "$RLVR_SANDBOX_RUNTIME, else the engine's)")
+    check.add_argument("--tag", default=DEFAULT_IMAGE, help=f"image tag (default {DEFAULT_IMAGE})")
+    check.set_defaults(handler=_cmd_sandbox_check)
     return parser
 
 

@@ -109,3 +109,29 @@ def test_a_runtime_that_cannot_start_a_container_is_told_with_the_engines_reason
     ours = docker_client.containers.list(  # labelled as this process's: reaped if it dies
         all=True, filters={"label": f"{OWNER_LABEL}={owner_identity()}"})
     assert [c.id for c in ours if c.attrs["Config"]["Cmd"] == ["true"]] == []
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("runtime", ["runc", "gvisor"])
+def test_rlvr_sandbox_check_runs_a_program_under_the_runtime(
+    request: pytest.FixtureRequest, image: str, runtime: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rlvr_gym.cli import main
+
+    name = request.getfixturevalue("gvisor") if runtime == "gvisor" else "runc"
+    assert main(["sandbox", "check", "--runtime", name, "--tag", image]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"the sandbox works: {image} under {name}")
+    assert ("(gVisor)" in out) is (runtime == "gvisor")
+
+
+@pytest.mark.docker
+def test_rlvr_sandbox_check_of_an_unknown_runtime_exits_2_naming_it(
+    image: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rlvr_gym.cli import main
+
+    assert main(["sandbox", "check", "--runtime", "no-such-runtime", "--tag", image]) == 2
+    err = capsys.readouterr().err
+    assert "no runtime 'no-such-runtime'" in err and "enable-gvisor.sh" in err
