@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,27 @@ def test_order_is_preserved_over_many_small_chunks(math_tasks: list[Task]) -> No
     assert [v.outcome for v in verdicts] == [1.0 if ok else 0.0 for ok in pattern]
 
 
+
+def _wait_until_dead(actor: Any, timeout_s: float = 30.0) -> None:
+    """Return once calls on `actor` fail because it died (fails the test past `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            ray.get(actor.pid.remote(), timeout=5)
+        except ray.exceptions.RayActorError:
+            return
+        except ray.exceptions.GetTimeoutError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the killed actor still answered after {timeout_s:g} s")
+
 def test_a_killed_actor_gives_infra_verdicts_and_is_replaced(math_tasks: list[Task]) -> None:
     responses = [right(t) for t in math_tasks]
     with RayScorer(2, process=False) as scorer:
         assert all(v.outcome == 1.0 for v in scorer.score(math_tasks, responses))
         victim = scorer.actors[0]
         ray.kill(victim)
+        _wait_until_dead(victim)  # the kill lands asynchronously; a task sent first may still run
         verdicts = scorer.score(math_tasks, responses)
         failed = [v for v in verdicts if v.infra_error is not None]
         assert failed, "the dead actor's rows must become infrastructure failures"
