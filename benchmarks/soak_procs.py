@@ -60,27 +60,29 @@ def alive(pid: int, start: str) -> bool:
     return stat is not None and stat.start == start and stat.running
 
 
+def _kib_field(path: str, name: str) -> int | None:
+    """Bytes of the ``NAME:  N kB`` line of a /proc file, None without one (OSError passes)."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith(name):
+                return int(line.split()[1]) * 1024
+    return None
+
+
 def rss_bytes(pid: int) -> int | None:
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
+        return _kib_field(f"/proc/{pid}/status", "VmRSS:") or 0
     except OSError:
         return None
-    return 0
 
 
 def pss_bytes(pid: int) -> int | None:
     """PSS from smaps_rollup (RSS where the kernel has none)."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
+        pss = _kib_field(f"/proc/{pid}/smaps_rollup", "Pss:")
     except OSError:
-        return rss_bytes(pid)
-    return rss_bytes(pid)
+        pss = None
+    return pss if pss is not None else rss_bytes(pid)
 
 
 def become_subreaper() -> bool:
